@@ -1,0 +1,155 @@
+package io.synid.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.BindableService;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.synid.core.spiffeid.TrustDomain;
+import io.synid.server.admin.AgentService;
+import io.synid.server.admin.BundleService;
+import io.synid.server.admin.EntryService;
+import io.synid.server.admin.SvidService;
+import io.synid.server.admin.TrustDomainService;
+import io.synid.server.audit.AuditInterceptor;
+import io.synid.server.audit.AuditLog;
+import io.synid.server.ca.CaSettings;
+import io.synid.server.ca.CertificateAuthority;
+import io.synid.server.datastore.Datastore;
+import io.synid.server.datastore.DatastoreConfig;
+import io.synid.server.entry.EntryValidator;
+import io.synid.server.grpc.UnixSocketServer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The identity server's parts, wired: datastore, certificate authority, audit log and the admin
+ * API on its Unix socket. Dropwizard manages one of these in production; tests create them
+ * directly.
+ */
+public final class IdentityServer implements AutoCloseable {
+  /** Everything the server needs, resolved from configuration. */
+  public record Settings(
+      TrustDomain trustDomain,
+      DatastoreConfig datastore,
+      CaSettings ca,
+      Duration defaultX509SvidTtl,
+      Duration defaultJwtSvidTtl,
+      Path adminSocket,
+      Path auditFile) {}
+
+  private final Settings settings;
+  private final Datastore datastore;
+  private final CertificateAuthority ca;
+  private final AuditLog audit;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final List<BindableService> services;
+  private volatile UnixSocketServer adminServer;
+
+  /** Opens the datastore and the CA (creating keys on first start). Call {@link #start()} next. */
+  public IdentityServer(Settings settings, Clock clock) throws Exception {
+    this.settings = settings;
+    this.datastore = Datastore.open(settings.datastore(), clock);
+    try {
+      this.ca = new CertificateAuthority(settings.ca(), datastore.bundles(), clock);
+      this.audit = AuditLog.open(settings.auditFile(), clock);
+    } catch (Exception e) {
+      datastore.close();
+      throw e;
+    }
+    EntryValidator validator = new EntryValidator(settings.trustDomain());
+    this.services = List.of(
+        new EntryService(datastore.entries(), validator),
+        new BundleService(ca, datastore.bundles(), datastore.entries(), settings.trustDomain()),
+        new AgentService(datastore.nodes(), datastore.joinTokens(), datastore.entries(), validator, clock),
+        new SvidService(ca, settings.trustDomain(), settings.defaultX509SvidTtl(), settings.defaultJwtSvidTtl()),
+        new TrustDomainService(),
+        health.getHealthService());
+  }
+
+  /** Starts the admin API. */
+  public void start() throws Exception {
+    adminServer = UnixSocketServer.start(settings.adminSocket(), services,
+        List.of(new AuditInterceptor(audit, IdentityServer::summarize)), 2);
+    health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  public boolean isRunning() {
+    return adminServer != null;
+  }
+
+  public Datastore datastore() {
+    return datastore;
+  }
+
+  public CertificateAuthority ca() {
+    return ca;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  @Override
+  public void close() throws Exception {
+    health.enterTerminalState();
+    if (adminServer != null) {
+      adminServer.close();
+      adminServer = null;
+    }
+    audit.close();
+    datastore.close();
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> SECRET_FIELDS =
+      Set.of("csr", "token", "challenge_response", "payload", "public_key");
+
+  /**
+   * The request fields worth auditing: the protojson form with secrets and bulky binary fields
+   * redacted, and repeated fields longer than 20 items replaced by their count.
+   */
+  static ObjectNode summarize(Message request) {
+    try {
+      String json = JsonFormat.printer().preservingProtoFieldNames().print(request);
+      ObjectNode node = (ObjectNode) JSON.readTree(json);
+      scrub(node);
+      return node;
+    } catch (Exception e) {
+      ObjectNode node = JSON.createObjectNode();
+      node.put("unparsed", request.getDescriptorForType().getFullName());
+      return node;
+    }
+  }
+
+  private static void scrub(ObjectNode node) {
+    for (String field : SECRET_FIELDS) {
+      if (node.has(field)) {
+        node.put(field, "[redacted]");
+      }
+    }
+    List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    for (String name : names) {
+      var child = node.get(name);
+      if (child.isArray() && child.size() > 20) {
+        node.put(name + "_count", child.size());
+        node.remove(name);
+      } else if (child.isObject()) {
+        scrub((ObjectNode) child);
+      } else if (child.isArray()) {
+        child.forEach(c -> {
+          if (c.isObject()) {
+            scrub((ObjectNode) c);
+          }
+        });
+      }
+    }
+  }
+}

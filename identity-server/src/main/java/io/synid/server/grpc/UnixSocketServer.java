@@ -1,0 +1,114 @@
+package io.synid.server.grpc;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A gRPC server on a Unix domain socket whose callers are identified by {@code SO_PEERCRED}.
+ *
+ * <p>Access control is the file system's: the socket's directory is created (or tightened) to
+ * mode 0700, so only its owner (and root) can connect. A stale socket file left by a crashed
+ * server is replaced; any other kind of file at the path is an error, never deleted.
+ */
+public final class UnixSocketServer implements AutoCloseable {
+  private final Path socketPath;
+  private final Server server;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+
+  private UnixSocketServer(Path socketPath, Server server, EventLoopGroup boss,
+      EventLoopGroup workers) {
+    this.socketPath = socketPath;
+    this.server = server;
+    this.boss = boss;
+    this.workers = workers;
+  }
+
+  /**
+   * Binds and starts the server.
+   *
+   * @param interceptors applied to every service, outermost first
+   * @throws IOException if the socket cannot be bound or its path holds something else
+   */
+  public static UnixSocketServer start(Path socketPath, List<BindableService> services,
+      List<ServerInterceptor> interceptors, int workerThreads) throws IOException {
+    Path dir = socketPath.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)) {
+      if (!isSocket(socketPath)) {
+        throw new IOException("refusing to replace " + socketPath + ": it exists and is not a socket");
+      }
+      Files.delete(socketPath);
+    }
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(workerThreads, EpollIoHandler.newFactory());
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socketPath.toString()))
+        .channelType(EpollServerDomainSocketChannel.class)
+        .bossEventLoopGroup(boss)
+        .workerEventLoopGroup(workers)
+        .protocolNegotiator(new PeerCredentialsNegotiator());
+    // Interceptors wrap in reverse: the list's first element must be the outermost.
+    List<ServerInterceptor> chain = new java.util.ArrayList<>(interceptors);
+    chain.add(new CallerContextInterceptor());
+    java.util.Collections.reverse(chain);
+    for (BindableService service : services) {
+      ServerServiceDefinition definition = ServerInterceptors.intercept(service, chain);
+      builder.addService(definition);
+    }
+    Server server;
+    try {
+      server = builder.build().start();
+    } catch (IOException | RuntimeException e) {
+      boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      throw new IOException("cannot listen on " + socketPath + ": " + e.getMessage(), e);
+    }
+    return new UnixSocketServer(socketPath, server, boss, workers);
+  }
+
+  private static boolean isSocket(Path path) throws IOException {
+    Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    return mode instanceof Integer m && (m & 0170000) == 0140000;
+  }
+
+  public Path socketPath() {
+    return socketPath;
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    try {
+      Files.deleteIfExists(socketPath);
+    } catch (IOException ignored) {
+      // Best effort: a stale socket is replaced at the next start.
+    }
+  }
+}
