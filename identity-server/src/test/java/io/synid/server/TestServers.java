@@ -25,16 +25,19 @@ public final class TestServers {
   }
 
   public static IdentityServer start(Path dir, DatastoreConfig.Kind kind, Clock clock) throws Exception {
+    IdentityServer server = new IdentityServer(settings(dir, TestDatastores.config(kind, dir)), clock);
+    server.start();
+    return server;
+  }
+
+  /** Settings of a test server for trust domain example.org with its files under {@code dir}. */
+  public static IdentityServer.Settings settings(Path dir, DatastoreConfig datastore) throws Exception {
     TrustDomain td = TrustDomain.parse("example.org");
-    IdentityServer.Settings settings = new IdentityServer.Settings(td,
-        TestDatastores.config(kind, dir),
+    return new IdentityServer.Settings(td, datastore,
         new CaSettings(td, KeyType.EC_P256, KeyType.EC_P256, Duration.ofHours(24), Duration.ofMinutes(5),
             dir.resolve("ca"), Optional.empty()),
         Duration.ofHours(1), Duration.ofMinutes(5),
         dir.resolve("sock").resolve("api.sock"), dir.resolve("audit.jsonl"));
-    IdentityServer server = new IdentityServer(settings, clock);
-    server.start();
-    return server;
   }
 
   /** A plaintext channel over the server's admin socket. Close it after use. */
