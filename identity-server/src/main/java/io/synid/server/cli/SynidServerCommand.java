@@ -1,0 +1,86 @@
+package io.synid.server.cli;
+
+import io.synid.server.cli.agent.AgentCommand;
+import io.synid.server.cli.bundle.BundleCommand;
+import io.synid.server.cli.entry.EntryCommand;
+import io.synid.server.cli.healthcheck.HealthcheckCommand;
+import io.synid.server.cli.jwt.JwtCommand;
+import io.synid.server.cli.token.TokenCommand;
+import io.synid.server.cli.x509.X509Command;
+import java.io.PrintWriter;
+import java.util.Objects;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code synid-server}: the server ({@code run}, {@code validate}) and its admin CLI, whose
+ * command names, flags, output and exit statuses are those of SPIRE's {@code spire-server}, so
+ * operators' scripts keep working.
+ *
+ * <p>Build the command line with {@link #commandLine()}: it sets the parsing rules of Go's flag
+ * package (a repeated flag overrides the earlier one; no clustered short options) and reports
+ * usage errors as {@code Error: <message>} with exit status 1.
+ */
+@Command(name = "synid-server",
+    description = "The Synid identity server and its administration commands.",
+    synopsisSubcommandLabel = "<command>",
+    subcommands = {
+      RunCommand.class,
+      ValidateCommand.class,
+      HealthcheckCommand.class,
+      TokenCommand.class,
+      EntryCommand.class,
+      BundleCommand.class,
+      AgentCommand.class,
+      X509Command.class,
+      JwtCommand.class,
+    })
+public final class SynidServerCommand {
+  @Mixin
+  HelpOption help;
+
+  private final CliEnvironment environment;
+
+  public SynidServerCommand() {
+    this(CliEnvironment.system());
+  }
+
+  public SynidServerCommand(CliEnvironment environment) {
+    this.environment = Objects.requireNonNull(environment, "environment");
+  }
+
+  CliEnvironment environment() {
+    return environment;
+  }
+
+  /** The command line of the process: standard streams, Unix-socket admin clients. */
+  public static CommandLine commandLine() {
+    return commandLine(CliEnvironment.system());
+  }
+
+  /** A command line whose admin commands use the given environment. */
+  public static CommandLine commandLine(CliEnvironment environment) {
+    CommandLine cli = new CommandLine(new SynidServerCommand(environment));
+    cli.setOverwrittenOptionsAllowed(true);
+    cli.setPosixClusteredShortOptionsAllowed(false);
+    cli.setOut(new PrintWriter(environment.out(), true));
+    cli.setErr(new PrintWriter(environment.err(), true));
+    cli.setParameterExceptionHandler((e, args) -> {
+      CommandLine failed = e.getCommandLine();
+      PrintWriter err = failed.getErr();
+      err.print("Error: " + e.getMessage() + "\n");
+      failed.usage(err);
+      err.flush();
+      return 1;
+    });
+    cli.setExecutionExceptionHandler((e, failed, parseResult) -> {
+      PrintWriter err = failed.getErr();
+      String message = e.getMessage() == null ? e.toString() : e.getMessage();
+      err.print("Error: " + message + "\n");
+      err.flush();
+      return 1;
+    });
+    return cli;
+  }
+}
