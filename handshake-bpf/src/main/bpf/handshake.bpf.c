@@ -1,0 +1,862 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Identity in the TCP handshake.
+ *
+ * sockops writes the FP1 option into SYNs and SYN-ACKs of managed workloads;
+ * cgroup_skb/ingress verifies FP1 on arriving SYNs and SYN-ACKs and applies
+ * the verdicts user space compiled. Once a connection is established no
+ * program runs for it again: sockops clears its callback flags and the
+ * ingress program returns after reading one byte of the TCP header.
+ *
+ * The kernel records facts and applies verdicts; every decision about who may
+ * talk to whom is made in user space and arrives through the maps below.
+ * docs/handshake.md is the specification of the wire format and the maps.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "handshake.h"
+#include "siphash.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Address families (from sys/socket.h, which a BPF build cannot include). */
+#define AF_INET 2
+#define AF_INET6 10
+
+const volatile struct synid_config cfg = {
+	.ts_window_s = 30,
+	.node_shift = 20,
+	.wakeup_bytes = 64 * 1024,
+};
+
+#define TCPF_FIN 0x01
+#define TCPF_SYN 0x02
+#define TCPF_RST 0x04
+#define TCPF_ACK 0x10
+
+#define BPF_TCP_LISTEN_STATE 10
+#define BPF_TCP_CLOSE_STATE 7
+
+/* ---- maps: the contract with user space (docs/handshake.md) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* cgroup v2 id */
+	__type(value, struct local_identity);
+} local_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct listener_key);
+	__type(value, struct local_identity);
+} listeners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct peer_key_id);
+	__type(value, struct peer_key);
+} peer_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct key_state);
+} key_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32); /* identity handle */
+	__type(value, struct binding);
+} bindings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct verdict_key);
+	__type(value, __u32);
+} verdicts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lpm_key);
+	__type(value, __u32);
+} cidr_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lpm_key);
+	__type(value, __u32); /* node index */
+} peer_nodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* cgroup v2 id */
+	__type(value, __u32);
+} modes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+/* What a connecting socket signs with. Created only at TCP_CONNECT_CB of a
+ * managed workload talking to a mesh peer, deleted when it is established:
+ * SYN retransmissions run in softirq, where the current cgroup is not the
+ * socket's, so the identity must travel with the socket. */
+struct conn_state {
+	__u32 ident;
+	__u32 peer_node;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct conn_state);
+} conn_store SEC(".maps");
+
+/* ---- small pieces ---- */
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline void map_v4(__u32 a[4], __u32 v4)
+{
+	a[0] = 0;
+	a[1] = 0;
+	a[2] = bpf_htonl(0x0000ffff);
+	a[3] = v4;
+}
+
+/* TAI seconds: the clock nodes agree on (NTP-disciplined) without the
+ * steps a leap second puts into CLOCK_REALTIME. */
+static __always_inline __u16 ts16_now(void)
+{
+	return (__u16)(bpf_ktime_get_tai_ns() / 1000000000ULL);
+}
+
+static __always_inline __u32 node_of(__u32 ident)
+{
+	return ident >> (cfg.node_shift & 31);
+}
+
+/*
+ * Local and remote address of a sockops socket as 16-byte mapped addresses.
+ * A request socket of an IPv4 client on a dual-stack listener may report
+ * AF_INET6 with its IPv6 fields unset: fall back to the IPv4 fields then.
+ */
+static __always_inline void skops_addrs(struct bpf_sock_ops *skops, __u32 local[4], __u32 remote[4])
+{
+	if (skops->family == AF_INET6) {
+		local[0] = skops->local_ip6[0];
+		local[1] = skops->local_ip6[1];
+		local[2] = skops->local_ip6[2];
+		local[3] = skops->local_ip6[3];
+		remote[0] = skops->remote_ip6[0];
+		remote[1] = skops->remote_ip6[1];
+		remote[2] = skops->remote_ip6[2];
+		remote[3] = skops->remote_ip6[3];
+		if (!(local[0] | local[1] | local[2] | local[3]) && skops->local_ip4) {
+			map_v4(local, skops->local_ip4);
+			map_v4(remote, skops->remote_ip4);
+		}
+		return;
+	}
+	map_v4(local, skops->local_ip4);
+	map_v4(remote, skops->remote_ip4);
+}
+
+static __always_inline void copy16(__u8 *dst, const __u32 src[4])
+{
+	__builtin_memcpy(dst, src, 16);
+}
+
+static __always_inline void tag_of(struct fp1_mac_input *in, const struct peer_key *key, __u8 out[8])
+{
+	__u64 k[2];
+	__u64 t;
+
+	__builtin_memcpy(k, key->key, 16);
+	t = siphash24_64((const __u64 *)in, k);
+	__builtin_memcpy(out, &t, 8);
+}
+
+static __always_inline const struct peer_key *tx_key(__u32 peer_node, __u8 *key_id)
+{
+	__u32 zero = 0;
+	struct key_state *ks = bpf_map_lookup_elem(&key_state, &zero);
+	struct peer_key_id id = {};
+
+	if (!ks)
+		return 0;
+	id.node = peer_node;
+	id.key_id = (__u8)ks->tx_key_id;
+	id.direction = KEY_DIR_TX;
+	*key_id = id.key_id;
+	return bpf_map_lookup_elem(&peer_keys, &id);
+}
+
+static __always_inline void emit(__u64 cgid, const __u32 local[4], const __u32 peer[4], __u16 lport,
+				 __u16 pport, __u32 local_ident, __u32 peer_ident, __u32 peer_identity,
+				 __u32 pid, __u8 kind, __u8 action, __u8 reason, __u8 key_id)
+{
+	struct handshake_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 flags;
+
+	if (!e) {
+		count(CNT_EVENTS_LOST);
+		return;
+	}
+	e->timestamp_ns = bpf_ktime_get_ns();
+	e->cgroup_id = cgid;
+	copy16(e->local_addr, local);
+	copy16(e->peer_addr, peer);
+	e->local_port = lport;
+	e->peer_port = pport;
+	e->local_ident = local_ident;
+	e->peer_ident = peer_ident;
+	e->peer_identity = peer_identity;
+	e->pid = pid;
+	e->kind = kind;
+	e->action = action;
+	e->reason = reason;
+	e->key_id = key_id;
+	/* Waking the reader per event cost a third of the connection rate:
+	 * let it drain on its own timer unless a backlog builds up. */
+	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										      : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+/* ---- sockops: write FP1 into SYN and SYN-ACK ---- */
+
+static __always_inline void on_connect(struct bpf_sock_ops *skops)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct local_identity *local = bpf_map_lookup_elem(&local_ids, &cgid);
+	struct lpm_key peer = { .prefixlen = 128 };
+	__u32 l[4], r[4];
+	struct bpf_sock *sk;
+	struct conn_state *st;
+	__u32 *node;
+
+	if (!local)
+		return;
+	skops_addrs(skops, l, r);
+	copy16(peer.addr, r);
+	node = bpf_map_lookup_elem(&peer_nodes, &peer);
+	if (!node) {
+		/* Not a mesh peer: leave the SYN alone, it stays unauthenticated. */
+		count(CNT_OUTSIDE_MESH);
+		return;
+	}
+	sk = skops->sk;
+	if (!sk)
+		return;
+	st = bpf_sk_storage_get(&conn_store, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return;
+	st->ident = local->ident;
+	st->peer_node = *node;
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+}
+
+static __always_inline void listener_key_of(struct bpf_sock_ops *skops, struct listener_key *k, const __u32 local[4],
+					    __u32 port)
+{
+	k->netns_cookie = bpf_get_netns_cookie(skops);
+	copy16(k->addr, local);
+	k->port = port;
+}
+
+static __always_inline void on_listen(struct bpf_sock_ops *skops)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct local_identity *local = bpf_map_lookup_elem(&local_ids, &cgid);
+	struct listener_key k = {};
+	__u32 l[4], r[4];
+
+	if (!local)
+		return;
+	skops_addrs(skops, l, r);
+	listener_key_of(skops, &k, l, skops->local_port);
+	bpf_map_update_elem(&listeners, &k, local, BPF_ANY);
+	/* Children inherit these flags; they are cleared when established. The
+	 * state callback lets the entry go with the listener. */
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG |
+						 BPF_SOCK_OPS_STATE_CB_FLAG);
+}
+
+static __always_inline void on_state(struct bpf_sock_ops *skops)
+{
+	struct listener_key k = {};
+	__u32 l[4], r[4];
+
+	if (skops->args[0] != BPF_TCP_LISTEN_STATE || skops->args[1] != BPF_TCP_CLOSE_STATE)
+		return;
+	skops_addrs(skops, l, r);
+	listener_key_of(skops, &k, l, skops->local_port);
+	bpf_map_delete_elem(&listeners, &k);
+}
+
+/* The listener serving a request socket: exact address, then the IPv4
+ * wildcard (for IPv4 clients), then the IPv6 wildcard (dual stack). */
+static __always_inline struct local_identity *listener_of(struct bpf_sock_ops *skops, const __u32 local[4], __u32 port)
+{
+	struct listener_key k = {};
+	struct local_identity *v;
+	__u32 any[4] = {};
+
+	listener_key_of(skops, &k, local, port);
+	v = bpf_map_lookup_elem(&listeners, &k);
+	if (v)
+		return v;
+	if (local[0] == 0 && local[1] == 0 && local[2] == bpf_htonl(0x0000ffff)) {
+		map_v4(any, 0);
+		copy16(k.addr, any);
+		v = bpf_map_lookup_elem(&listeners, &k);
+		if (v)
+			return v;
+		any[2] = 0;
+	}
+	copy16(k.addr, any);
+	return bpf_map_lookup_elem(&listeners, &k);
+}
+
+/* The client's FP1 from the SYN this request socket answers. */
+static __always_inline int syn_option(struct bpf_sock_ops *skops, struct fp1_option *o)
+{
+	long n;
+
+	__builtin_memset(o, 0, sizeof(*o));
+	o->kind = FP1_KIND;
+	o->len = 4; /* search by kind and ExID */
+	o->exid = bpf_htons(FP1_EXID);
+	n = bpf_load_hdr_opt(skops, o, sizeof(*o), BPF_LOAD_HDR_OPT_TCP_SYN);
+	return n == FP1_LEN && o->len == FP1_LEN && (o->ver_flags >> 4) == FP1_VERSION;
+}
+
+static __always_inline void on_hdr_len(struct bpf_sock_ops *skops)
+{
+	__u8 flags = skops->skb_tcp_flags;
+	struct fp1_option syn;
+	__u8 key_id;
+	__u32 l[4], r[4];
+	__u32 pid = 0;
+
+	if (!(flags & TCPF_SYN))
+		return;
+	if (flags & TCPF_ACK) {
+		/* Answer FP1 with FP1 only: a client that sent none gets none. */
+		if (!syn_option(skops, &syn))
+			return;
+		skops_addrs(skops, l, r);
+		if (!listener_of(skops, l, skops->local_port))
+			return;
+		if (!tx_key(node_of(bpf_ntohl(syn.ident)), &key_id)) {
+			count(CNT_NO_KEY);
+			return;
+		}
+	} else {
+		struct conn_state *st = skops->sk ? bpf_sk_storage_get(&conn_store, skops->sk, 0, 0) : 0;
+
+		if (!st)
+			return;
+		if (!tx_key(st->peer_node, &key_id)) {
+			count(CNT_NO_KEY);
+			return;
+		}
+		pid = bpf_get_current_pid_tgid() >> 32;
+	}
+	if (bpf_reserve_hdr_opt(skops, FP1_LEN, 0)) {
+		/* TFO, MD5 or MPTCP took the space: the peer sees no FP1 and
+		 * treats the connection as unauthenticated. Say so. */
+		count(CNT_OPT_NO_SPACE);
+		skops_addrs(skops, l, r);
+		emit(0, l, r, skops->local_port, bpf_ntohl(skops->remote_port) >> 16, 0, 0, 0, pid,
+		     EVENT_NO_SPACE, ACTION_ALLOW, REASON_NO_SPACE, key_id);
+	}
+}
+
+static __always_inline void on_hdr_write(struct bpf_sock_ops *skops)
+{
+	void *data = (void *)(long)skops->skb_data;
+	void *data_end = (void *)(long)skops->skb_data_end;
+	struct tcphdr *th = data;
+	__u8 flags = skops->skb_tcp_flags;
+	struct fp1_mac_input in = {};
+	struct fp1_option o = {};
+	const struct peer_key *key;
+	__u32 l[4], r[4];
+	__u8 key_id = 0;
+	__u32 ident;
+
+	if (!(flags & TCPF_SYN))
+		return;
+	if ((void *)(th + 1) > data_end)
+		return;
+	skops_addrs(skops, l, r);
+	o.kind = FP1_KIND;
+	o.len = FP1_LEN;
+	o.exid = bpf_htons(FP1_EXID);
+	o.ts16 = bpf_htons(ts16_now());
+	if (flags & TCPF_ACK) {
+		struct fp1_option syn;
+		struct local_identity *local;
+
+		if (!syn_option(skops, &syn))
+			return;
+		local = listener_of(skops, l, bpf_ntohs(th->source));
+		if (!local)
+			return;
+		key = tx_key(node_of(bpf_ntohl(syn.ident)), &key_id);
+		if (!key)
+			return;
+		ident = local->ident;
+		o.ver_flags = (FP1_VERSION << 4) | FP1_FLAG_RESPONDER;
+		in.domain[3] = 2;
+		in.client_isn = bpf_htonl(bpf_ntohl(th->ack_seq) - 1);
+		in.server_isn = th->seq;
+		copy16(in.client_addr, r);
+		copy16(in.server_addr, l);
+		in.client_port = th->dest;
+		in.server_port = th->source;
+		in.peer_ident = syn.ident;
+	} else {
+		struct conn_state *st = skops->sk ? bpf_sk_storage_get(&conn_store, skops->sk, 0, 0) : 0;
+
+		if (!st)
+			return;
+		key = tx_key(st->peer_node, &key_id);
+		if (!key)
+			return;
+		ident = st->ident;
+		o.ver_flags = FP1_VERSION << 4;
+		in.domain[3] = 1;
+		in.client_isn = th->seq;
+		copy16(in.client_addr, l);
+		copy16(in.server_addr, r);
+		in.client_port = th->source;
+		in.server_port = th->dest;
+	}
+	o.key_id = key_id;
+	o.ident = bpf_htonl(ident);
+	in.domain[0] = 'F';
+	in.domain[1] = 'P';
+	in.domain[2] = '1';
+	in.ver_flags = o.ver_flags;
+	in.key_id = o.key_id;
+	in.ts16 = o.ts16;
+	in.ident = o.ident;
+	tag_of(&in, key, o.tag);
+	if (bpf_store_hdr_opt(skops, &o, sizeof(o), 0) == 0)
+		count((flags & TCPF_ACK) ? CNT_OPT_WRITTEN_SYNACK : CNT_OPT_WRITTEN_SYN);
+}
+
+SEC("sockops")
+int synid_sockops(struct bpf_sock_ops *skops)
+{
+	count(CNT_SOCKOPS_CALLS);
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+		on_connect(skops);
+		break;
+	case BPF_SOCK_OPS_TCP_LISTEN_CB:
+		on_listen(skops);
+		break;
+	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
+		on_hdr_len(skops);
+		break;
+	case BPF_SOCK_OPS_WRITE_HDR_OPT_CB:
+		on_hdr_write(skops);
+		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		/* Nothing more to write: without this every segment of the
+		 * connection would call us twice. */
+		bpf_sock_ops_cb_flags_set(skops, 0);
+		if (skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB && skops->sk)
+			bpf_sk_storage_delete(&conn_store, skops->sk);
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		on_state(skops);
+		break;
+	case BPF_SOCK_OPS_RTO_CB:
+	case BPF_SOCK_OPS_RETRANS_CB:
+	case BPF_SOCK_OPS_RTT_CB:
+	case BPF_SOCK_OPS_PARSE_HDR_OPT_CB:
+		count(CNT_SOCKOPS_OTHER);
+		break;
+	default:
+		break;
+	}
+	return 1;
+}
+
+/* ---- cgroup_skb/ingress: verify FP1 on SYN and SYN-ACK ---- */
+
+struct pkt {
+	__u32 saddr[4];
+	__u32 daddr[4];
+	__be32 seq;
+	__be32 ack_seq;
+	__be16 sport;
+	__be16 dport;
+	__u32 l4off;
+	__u32 optlen;
+	__u8 flags;
+};
+
+struct opt_scan {
+	__u8 opts[40];
+	__u32 len;
+	__u32 off;
+	__s32 fp1_off;
+	__u32 malformed;
+};
+
+/* One option per call: the verifier checks this body once, where a plain
+ * loop over 40 bytes exploded its state space. */
+static long scan_one(__u32 idx, struct opt_scan *s)
+{
+	__u32 off = s->off;
+	__u32 len = s->len;
+	__u8 kind, olen;
+
+	if (off >= len || off >= 40)
+		return 1;
+	kind = s->opts[off];
+	if (kind == 0) /* end of option list */
+		return 1;
+	if (kind == 1) { /* NOP */
+		s->off = off + 1;
+		return 0;
+	}
+	if (off + 1 >= len || off + 1 >= 40) {
+		s->malformed = 1;
+		return 1;
+	}
+	olen = s->opts[off + 1];
+	if (olen < 2 || off + olen > len) {
+		s->malformed = 1;
+		return 1;
+	}
+	if (kind == FP1_KIND && olen >= 4 && off + 3 < 40 && s->opts[off + 2] == (FP1_EXID >> 8) &&
+	    s->opts[off + 3] == (FP1_EXID & 0xff)) {
+		if (olen != FP1_LEN)
+			s->malformed = 1;
+		else
+			s->fp1_off = off;
+		return 1;
+	}
+	s->off = off + olen;
+	return 0;
+}
+
+static __always_inline int is_ipv6_ext(__u8 nh)
+{
+	return nh == 0 || nh == 43 || nh == 60 || nh == 44;
+}
+
+/* Reads the IP and TCP headers with bpf_skb_load_bytes (works for
+ * non-linear skbs). Returns 0 for a TCP segment with SYN set, -1 otherwise. */
+static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
+{
+	struct tcphdr th;
+	__u32 off;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+			return -1;
+		if (ip.protocol != IPPROTO_TCP || (ip.frag_off & bpf_htons(0x1fff)))
+			return -1;
+		map_v4(p->saddr, ip.saddr);
+		map_v4(p->daddr, ip.daddr);
+		off = ip.ihl * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+		__u8 nh;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+			return -1;
+		__builtin_memcpy(p->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(p->daddr, &ip6.daddr, 16);
+		nh = ip6.nexthdr;
+		off = sizeof(ip6);
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			__u8 ext[2];
+
+			if (!is_ipv6_ext(nh))
+				break;
+			if (bpf_skb_load_bytes(skb, off, ext, 2))
+				return -1;
+			nh = ext[0];
+			off += nh == 44 ? 8 : (ext[1] + 1) * 8;
+		}
+		if (nh != IPPROTO_TCP)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (bpf_skb_load_bytes(skb, off, &th, sizeof(th)))
+		return -1;
+	p->flags = ((__u8 *)&th)[13];
+	if (!(p->flags & TCPF_SYN))
+		return -1;
+	p->seq = th.seq;
+	p->ack_seq = th.ack_seq;
+	p->sport = th.source;
+	p->dport = th.dest;
+	p->l4off = off;
+	p->optlen = th.doff > 5 ? (th.doff - 5) * 4 : 0;
+	return 0;
+}
+
+/* 1: FP1 found and copied, 0: none, -1: malformed option list. */
+static __always_inline int find_fp1(struct __sk_buff *skb, const struct pkt *p, struct fp1_option *o)
+{
+	struct opt_scan scan = {};
+	__u32 len = p->optlen;
+	__u32 off;
+
+	if (len == 0)
+		return 0;
+	if (len > 40)
+		return -1;
+	if (bpf_skb_load_bytes(skb, p->l4off + sizeof(struct tcphdr), scan.opts, len))
+		return -1;
+	scan.len = len;
+	scan.fp1_off = -1;
+	bpf_loop(40, scan_one, &scan, 0);
+	if (scan.malformed)
+		return -1;
+	if (scan.fp1_off < 0)
+		return 0;
+	off = scan.fp1_off;
+	if (off > 40 - FP1_LEN)
+		return -1;
+	if (bpf_skb_load_bytes(skb, p->l4off + sizeof(struct tcphdr) + off, o, sizeof(*o)))
+		return -1;
+	return 1;
+}
+
+static __always_inline __u8 verdict_reason(__u32 src, __u32 dst, __u16 port)
+{
+	struct verdict_key k = { .src_identity = src, .dst_identity = dst, .port = port };
+	__u32 *v = bpf_map_lookup_elem(&verdicts, &k);
+
+	if (v)
+		return *v == VERDICT_ALLOW ? REASON_OK : REASON_DENIED_PORT;
+	k.port = 0;
+	v = bpf_map_lookup_elem(&verdicts, &k);
+	if (!v)
+		return REASON_DENIED_PAIR;
+	if (*v == VERDICT_ALLOW)
+		return REASON_OK;
+	return *v == VERDICT_PORTS_LISTED ? REASON_DENIED_PORT : REASON_DENIED_PAIR;
+}
+
+/* Checks an FP1 against this packet; on success *peer is the sender's binding. */
+static __always_inline __u8 verify_fp1(const struct fp1_option *o, const struct pkt *p, int synack,
+				       const struct local_identity *local, struct binding *peer)
+{
+	struct peer_key_id kid = {};
+	struct fp1_mac_input in = {};
+	const struct peer_key *key;
+	struct binding *b;
+	__u32 ident = bpf_ntohl(o->ident);
+	__u64 want, got;
+	__s16 skew;
+
+	if ((o->ver_flags >> 4) != FP1_VERSION)
+		return REASON_MALFORMED;
+	if (!!(o->ver_flags & FP1_FLAG_RESPONDER) != !!synack)
+		return REASON_BAD_ROLE;
+	kid.node = node_of(ident);
+	kid.key_id = o->key_id;
+	kid.direction = KEY_DIR_RX;
+	key = bpf_map_lookup_elem(&peer_keys, &kid);
+	if (!key)
+		return REASON_BAD_EPOCH;
+	skew = (__s16)(ts16_now() - bpf_ntohs(o->ts16));
+	if (skew > (__s32)cfg.ts_window_s || skew < -(__s32)cfg.ts_window_s)
+		return REASON_STALE_TS;
+
+	in.domain[0] = 'F';
+	in.domain[1] = 'P';
+	in.domain[2] = '1';
+	in.ver_flags = o->ver_flags;
+	in.key_id = o->key_id;
+	in.ts16 = o->ts16;
+	in.ident = o->ident;
+	if (synack) {
+		in.domain[3] = 2;
+		in.client_isn = bpf_htonl(bpf_ntohl(p->ack_seq) - 1);
+		in.server_isn = p->seq;
+		copy16(in.client_addr, p->daddr);
+		copy16(in.server_addr, p->saddr);
+		in.client_port = p->dport;
+		in.server_port = p->sport;
+		in.peer_ident = bpf_htonl(local->ident);
+	} else {
+		in.domain[3] = 1;
+		in.client_isn = p->seq;
+		copy16(in.client_addr, p->saddr);
+		copy16(in.server_addr, p->daddr);
+		in.client_port = p->sport;
+		in.server_port = p->dport;
+	}
+	tag_of(&in, key, (__u8 *)&want);
+	__builtin_memcpy(&got, o->tag, 8);
+	if (want != got)
+		return REASON_BAD_TAG;
+
+	b = bpf_map_lookup_elem(&bindings, &ident);
+	if (!b)
+		return REASON_UNKNOWN_IDENT;
+	*peer = *b;
+	if (b->node != kid.node)
+		return REASON_NOT_HOSTED;
+	return REASON_OK;
+}
+
+static __noinline int check_handshake(struct __sk_buff *skb)
+{
+	struct fp1_option o = {};
+	struct binding peer = {};
+	struct pkt p = {};
+	struct local_identity *local;
+	__u32 *mode;
+	__u64 cgid;
+	__u8 reason;
+	__u8 action;
+	int synack;
+	int found;
+	__u32 m;
+
+	if (parse_packet(skb, &p))
+		return 1;
+	if (p.flags & (TCPF_RST | TCPF_FIN))
+		return 1;
+	synack = !!(p.flags & TCPF_ACK);
+	cgid = bpf_skb_cgroup_id(skb);
+	local = bpf_map_lookup_elem(&local_ids, &cgid);
+	if (!local) {
+		count(CNT_UNMANAGED);
+		return 1;
+	}
+	count(synack ? CNT_SYNACK_CHECKED : CNT_SYN_CHECKED);
+	mode = bpf_map_lookup_elem(&modes, &cgid);
+	m = mode ? *mode : MODE_ENFORCE;
+
+	found = find_fp1(skb, &p, &o);
+	if (found < 0) {
+		reason = REASON_MALFORMED;
+	} else if (found == 0) {
+		if (synack) {
+			reason = (m & MODE_REQUIRE_MUTUAL) ? REASON_MISSING_OPTION : REASON_UNAUTH_ALLOWED;
+		} else {
+			struct lpm_key k = { .prefixlen = 128 };
+			__u32 *rule;
+
+			copy16(k.addr, p.saddr);
+			rule = bpf_map_lookup_elem(&cidr_rules, &k);
+			reason = (rule && *rule == CIDR_ALLOW) ? REASON_UNAUTH_ALLOWED : REASON_MISSING_OPTION;
+		}
+	} else {
+		reason = verify_fp1(&o, &p, synack, local, &peer);
+		if (reason == REASON_OK) {
+			if (synack)
+				reason = verdict_reason(local->identity, peer.identity, bpf_ntohs(p.sport));
+			else
+				reason = verdict_reason(peer.identity, local->identity, bpf_ntohs(p.dport));
+		}
+	}
+
+	if (reason == REASON_OK || reason == REASON_UNAUTH_ALLOWED) {
+		action = ACTION_ALLOW;
+		count(CNT_ALLOWED);
+	} else if (m & MODE_ENFORCE) {
+		action = ACTION_DENY;
+		count(CNT_DENIED);
+	} else {
+		action = ACTION_WOULD_DENY;
+		count(CNT_WOULD_DENY);
+	}
+	emit(cgid, p.daddr, p.saddr, bpf_ntohs(p.dport), bpf_ntohs(p.sport), local->ident,
+	     found > 0 ? bpf_ntohl(o.ident) : 0, peer.identity, 0, synack ? EVENT_SYNACK : EVENT_SYN, action,
+	     reason, found > 0 ? o.key_id : 0);
+	return action == ACTION_DENY ? 0 : 1;
+}
+
+SEC("cgroup_skb/ingress")
+int synid_ingress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 l4off;
+	__u8 *tcp_flags;
+
+	/* Fast path: everything but a SYN leaves after a few loads. Headers
+	 * that are not in the linear area take the slow path, never a pass. */
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > data_end)
+			return check_handshake(skb);
+		if (ip->protocol != IPPROTO_TCP)
+			return 1;
+		l4off = ip->ihl * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return check_handshake(skb);
+		if (ip6->nexthdr != IPPROTO_TCP)
+			return is_ipv6_ext(ip6->nexthdr) ? check_handshake(skb) : 1;
+		l4off = sizeof(*ip6);
+	} else {
+		return 1;
+	}
+	if (l4off > 60)
+		return check_handshake(skb);
+	tcp_flags = data + l4off + 13;
+	if ((void *)(tcp_flags + 1) > data_end)
+		return check_handshake(skb);
+	if (!(*tcp_flags & TCPF_SYN))
+		return 1;
+	return check_handshake(skb);
+}

@@ -1,0 +1,36 @@
+package io.synid.handshake;
+
+/** The kernel's counters, in the order of {@code enum counter} in handshake.h. */
+public enum Counter {
+  /** SYNs checked for a managed listener. */
+  SYN_CHECKED,
+  /** SYN-ACKs checked for a managed client. */
+  SYNACK_CHECKED,
+  /** Handshake segments passed. */
+  ALLOWED,
+  /** Handshake segments dropped. */
+  DENIED,
+  /** Handshake segments passed in monitor mode that would have been dropped. */
+  WOULD_DENY,
+  /** SYNs or SYN-ACKs for sockets of cgroups without a local identity. */
+  UNMANAGED,
+  /** FP1 options written into SYNs. */
+  OPTION_WRITTEN_SYN,
+  /** FP1 options written into SYN-ACKs. */
+  OPTION_WRITTEN_SYNACK,
+  /** Sockets where FP1 did not fit. */
+  OPTION_NO_SPACE,
+  /** Handshakes with a mesh peer for which no transmit key was installed. */
+  NO_KEY,
+  /** Connections to addresses outside every peer-node prefix (sent without FP1). */
+  OUTSIDE_MESH,
+  /** Events lost because the ring buffer was full. */
+  EVENTS_LOST,
+  /** Every sockops invocation. */
+  SOCKOPS_CALLS,
+  /** Sockops invocations of per-segment kinds (RTO, retransmit, RTT, option parsing): stays 0. */
+  SOCKOPS_OTHER;
+
+  /** Size of the kernel's counter array. */
+  static final int KERNEL_SLOTS = 32;
+}

@@ -1,0 +1,547 @@
+package io.synid.handshake;
+
+import io.synid.handshake.ffi.LibBpf;
+import io.synid.handshake.ffi.LibC;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/**
+ * The identity handshake datapath of one cgroup subtree: the compiled eBPF object loaded, attached
+ * and fed with identities, keys, bindings and verdicts.
+ *
+ * <p>Contract: {@link #open} loads the object shipped in this jar, attaches the sockops and
+ * cgroup_skb/ingress programs to {@link DatapathConfig#cgroup()} and starts a daemon thread that
+ * drains decision events every 50 ms. Every setter writes through to the kernel before returning,
+ * so a connection attempted after the call returns sees the new state. Methods are thread-safe.
+ * What survives the process depends on {@link Lifetime}.
+ *
+ * <p>The kernel decides nothing on its own: a workload without {@link #setLocalIdentity} is left
+ * alone, a pair without an allowing {@link #setVerdicts verdict} is refused, and an unauthenticated
+ * peer passes only through {@link #setCidrRule}. See docs/handshake.md for the maps.
+ *
+ * <p>Requires Linux 6.1 or later, CAP_BPF and CAP_NET_ADMIN (or root), cgroup v2, and libbpf 1.x.
+ */
+public final class HandshakeDatapath implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(HandshakeDatapath.class.getName());
+  private static final String OBJECT_RESOURCE = "handshake.bpf.o";
+  private static final String SOCKOPS = "synid_sockops";
+  private static final String INGRESS = "synid_ingress";
+  private static final List<String> PROGRAMS = List.of(SOCKOPS, INGRESS);
+  /** Maps and their key/value sizes (struct sizes in handshake.h). */
+  static final Map<String, int[]> MAPS = mapSizes();
+  private static final int POLL_MS = 50;
+  /** {@code struct synid_config}: size and field offsets (checked against the object's BTF). */
+  static final int CONFIG_SIZE = 16;
+  static final int CONFIG_TS_WINDOW = 0;
+  static final int CONFIG_NODE_SHIFT = 4;
+  static final int CONFIG_WAKEUP_BYTES = 8;
+  private static final int WAKEUP_BYTES = 64 * 1024;
+
+  private final NativeLibraries n = NativeLibraries.get();
+  private final DatapathConfig config;
+  private final Pointer object;
+  private final Map<String, BpfMap> maps = new HashMap<>();
+  private final List<Pointer> links = new ArrayList<>();
+  private final List<Consumer<HandshakeEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final int possibleCpus;
+  // Held so the native callback stub stays reachable while the ring buffer exists.
+  private final LibBpf.SampleCallback sampleCallback;
+  private final Pointer ringBuffer;
+  private final Thread poller;
+  private final Object verdictLock = new Object();
+  private volatile boolean running = true;
+  private boolean closed;
+
+  private HandshakeDatapath(DatapathConfig config) throws DatapathException {
+    this.config = config;
+    this.possibleCpus = n.bpf.libbpf_num_possible_cpus();
+    Path objectFile = extractObject();
+    Pointer obj = null;
+    try {
+      n.clearLog();
+      obj = n.bpf.bpf_object__open_file(objectFile.toString(), null);
+      if (obj == null) {
+        throw failure("opening the eBPF object failed: errno " + n.errno());
+      }
+      configure(obj);
+      if (config.lifetime() == Lifetime.FAIL_CLOSED) {
+        Path dir = config.pinDirectory().orElseThrow();
+        createPinDirectory(dir);
+        for (String name : MAPS.keySet()) {
+          n.bpf.bpf_map__set_pin_path(map(obj, name), dir.resolve(name).toString());
+        }
+      }
+      int rc = n.bpf.bpf_object__load(obj);
+      if (rc != 0) {
+        throw failure("loading the eBPF object failed: errno " + -rc);
+      }
+      for (Map.Entry<String, int[]> e : MAPS.entrySet()) {
+        int fd = n.bpf.bpf_map__fd(map(obj, e.getKey()));
+        maps.put(e.getKey(), new BpfMap(n, e.getKey(), fd, e.getValue()[0], e.getValue()[1]));
+      }
+      attach(obj);
+    } catch (DatapathException | RuntimeException e) {
+      for (Pointer link : links) {
+        n.bpf.bpf_link__destroy(link);
+      }
+      if (obj != null) {
+        n.bpf.bpf_object__close(obj);
+      }
+      throw e;
+    } finally {
+      try {
+        Files.deleteIfExists(objectFile);
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "temporary object file not deleted: {0}", objectFile);
+      }
+    }
+    this.object = obj;
+    this.sampleCallback = (ctx, data, size) -> {
+      byte[] raw = new byte[(int) Math.min(size, HandshakeEvent.SIZE)];
+      data.get(0, raw, 0, raw.length);
+      dispatch(raw);
+      return 0;
+    };
+    this.ringBuffer = n.bpf.ring_buffer__new(maps.get("events").fd(), sampleCallback, null, null);
+    if (ringBuffer == null) {
+      int errno = n.errno();
+      closeNative();
+      throw new DatapathException("ring buffer setup failed: errno " + errno);
+    }
+    this.poller = new Thread(this::pollEvents, "synid-handshake-events");
+    poller.setDaemon(true);
+    poller.start();
+  }
+
+  /**
+   * Loads and attaches the datapath.
+   *
+   * @throws DatapathException if the kernel refuses the object or the attachment (the message
+   *     carries libbpf's log), or the cgroup cannot be opened
+   */
+  public static HandshakeDatapath open(DatapathConfig config) throws DatapathException {
+    return new HandshakeDatapath(Objects.requireNonNull(config, "config"));
+  }
+
+  /** The cgroup v2 id of a cgroup directory, as {@code bpf_get_current_cgroup_id()} reports it. */
+  public static long cgroupId(Path cgroupDirectory) throws IOException {
+    // On cgroup v2 the id is the kernfs inode number of the directory.
+    return ((Number) Files.getAttribute(cgroupDirectory, "unix:ino")).longValue();
+  }
+
+  /**
+   * Detaches and removes what a {@link Lifetime#FAIL_CLOSED} datapath pinned under {@code
+   * pinDirectory}, for instance after its process was killed. Missing pins are not an error.
+   */
+  public static void removePinned(Path pinDirectory) throws DatapathException {
+    NativeLibraries n = NativeLibraries.get();
+    for (String prog : PROGRAMS) {
+      Path pin = pinDirectory.resolve("link_" + prog);
+      if (Files.exists(pin)) {
+        Pointer link = n.bpf.bpf_link__open(pin.toString());
+        if (link != null) {
+          n.bpf.bpf_link__detach(link);
+          n.bpf.bpf_link__destroy(link);
+        }
+      }
+    }
+    try {
+      if (Files.isDirectory(pinDirectory)) {
+        try (var entries = Files.list(pinDirectory)) {
+          for (Path p : (Iterable<Path>) entries::iterator) {
+            Files.deleteIfExists(p);
+          }
+        }
+        Files.deleteIfExists(pinDirectory);
+      }
+    } catch (IOException e) {
+      throw new DatapathException("removing pins under " + pinDirectory + " failed: " + e.getMessage());
+    }
+  }
+
+  // ---- identities, keys, bindings ----
+
+  /** Declares that the workload in cgroup {@code cgroupId} is {@code ident} / {@code identity}. */
+  public void setLocalIdentity(long cgroupId, int ident, int identity) throws DatapathException {
+    maps.get("local_ids").put(u64(cgroupId), ints(ident, identity));
+  }
+
+  /** Forgets a workload: its sockets are no longer signed nor checked. */
+  public void removeLocalIdentity(long cgroupId) throws DatapathException {
+    maps.get("local_ids").delete(u64(cgroupId));
+  }
+
+  /** Installs both directions of the pairwise key with a peer for one epoch. */
+  public void setPeerKeys(PairwiseKeys keys) throws DatapathException {
+    maps.get("peer_keys").put(peerKeyId(keys.peerNode(), keys.keyId(), 0), keys.tx());
+    maps.get("peer_keys").put(peerKeyId(keys.peerNode(), keys.keyId(), 1), keys.rx());
+  }
+
+  /** Removes both directions of a peer's key for one epoch. */
+  public void removePeerKeys(int peerNode, int epoch) throws DatapathException {
+    maps.get("peer_keys").delete(peerKeyId(peerNode, epoch & 0xff, 0));
+    maps.get("peer_keys").delete(peerKeyId(peerNode, epoch & 0xff, 1));
+  }
+
+  /** Selects the epoch this node signs with (receivers accept every epoch they hold a key for). */
+  public void setTransmitEpoch(int epoch) throws DatapathException {
+    maps.get("key_state").put(ints(0), ints(epoch & 0xff));
+  }
+
+  /** Routes connections to {@code prefix} through node {@code node}'s keys (FP1 is sent there). */
+  public void setPeerNode(InetAddress prefix, int prefixLength, int node) throws DatapathException {
+    maps.get("peer_nodes").put(lpmKey(prefix, prefixLength), ints(node));
+  }
+
+  /** Removes a peer-node prefix. */
+  public void removePeerNode(InetAddress prefix, int prefixLength) throws DatapathException {
+    maps.get("peer_nodes").delete(lpmKey(prefix, prefixLength));
+  }
+
+  /** Binds an identity handle to its global identity and the node allowed to present it. */
+  public void setBinding(int ident, int identity, int node) throws DatapathException {
+    maps.get("bindings").put(ints(ident), ints(identity, node));
+  }
+
+  /** Removes an identity binding. */
+  public void removeBinding(int ident) throws DatapathException {
+    maps.get("bindings").delete(ints(ident));
+  }
+
+  /** Sets a workload's mode. */
+  public void setMode(long cgroupId, WorkloadMode mode) throws DatapathException {
+    maps.get("modes").put(u64(cgroupId), ints(mode.bits()));
+  }
+
+  /** Allows or denies peers without FP1 from {@code prefix} (longest prefix wins). */
+  public void setCidrRule(InetAddress prefix, int prefixLength, boolean allow) throws DatapathException {
+    maps.get("cidr_rules").put(lpmKey(prefix, prefixLength), ints(allow ? 1 : 2));
+  }
+
+  /** Removes a CIDR rule. */
+  public void removeCidrRule(InetAddress prefix, int prefixLength) throws DatapathException {
+    maps.get("cidr_rules").delete(lpmKey(prefix, prefixLength));
+  }
+
+  /**
+   * Replaces the whole verdict set. A pair that has port-specific rules but no rule for port 0
+   * gets a "ports listed" entry, so other ports are refused as {@link Reason#DENIED_PORT} rather
+   * than {@link Reason#DENIED_PAIR}. New and changed entries are written before stale ones are
+   * deleted; the kernel therefore never sees a pair missing that is allowed before and after.
+   */
+  public void setVerdicts(Collection<VerdictRule> rules) throws DatapathException {
+    Map<List<Integer>, Integer> wanted = new LinkedHashMap<>();
+    Set<List<Integer>> pairsWithPorts = new HashSet<>();
+    for (VerdictRule r : rules) {
+      wanted.put(List.of(r.sourceIdentity(), r.destinationIdentity(), r.port()), r.allow() ? 1 : 2);
+      if (r.port() != 0 && r.allow()) {
+        pairsWithPorts.add(List.of(r.sourceIdentity(), r.destinationIdentity()));
+      }
+    }
+    for (List<Integer> pair : pairsWithPorts) {
+      wanted.putIfAbsent(List.of(pair.get(0), pair.get(1), 0), 3);
+    }
+    synchronized (verdictLock) {
+      BpfMap map = maps.get("verdicts");
+      Set<String> keep = new HashSet<>();
+      for (Map.Entry<List<Integer>, Integer> e : wanted.entrySet()) {
+        byte[] key = verdictKey(e.getKey().get(0), e.getKey().get(1), e.getKey().get(2));
+        map.put(key, ints(e.getValue()));
+        keep.add(java.util.HexFormat.of().formatHex(key));
+      }
+      for (byte[] key : map.keys(1 << 20)) {
+        if (!keep.contains(java.util.HexFormat.of().formatHex(key))) {
+          map.delete(key);
+        }
+      }
+    }
+  }
+
+  // ---- events and counters ----
+
+  /** Registers a listener called on the event thread for every decision; it must not block. */
+  public void addEventListener(Consumer<HandshakeEvent> listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Unregisters a listener. */
+  public void removeEventListener(Consumer<HandshakeEvent> listener) {
+    listeners.remove(listener);
+  }
+
+  /** The kernel's counters summed over all CPUs. */
+  public Counters counters() throws DatapathException {
+    Map<Counter, Long> values = new EnumMap<>(Counter.class);
+    BpfMap map = maps.get("counters");
+    for (Counter c : Counter.values()) {
+      byte[] raw = map.get(ints(c.ordinal()), 8 * possibleCpus).orElse(new byte[8 * possibleCpus]);
+      ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+      long sum = 0;
+      for (int cpu = 0; cpu < possibleCpus; cpu++) {
+        sum += b.getLong(cpu * 8);
+      }
+      values.put(c, sum);
+    }
+    return new Counters(values);
+  }
+
+  /** This datapath's configuration. */
+  public DatapathConfig config() {
+    return config;
+  }
+
+  /**
+   * Stops the event thread and releases this process's handles. {@link Lifetime#FAIL_OPEN}: the
+   * programs are detached. {@link Lifetime#FAIL_CLOSED}: the pinned programs keep enforcing the
+   * current maps, exactly as if the process had died; use {@link #uninstall()} to remove them.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    running = false;
+    try {
+      poller.join(2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    n.bpf.ring_buffer__free(ringBuffer);
+    closeNative();
+  }
+
+  /** Detaches the programs and removes every pin, whatever the lifetime, then closes. */
+  public synchronized void uninstall() throws DatapathException {
+    if (!closed) {
+      for (Pointer link : links) {
+        n.bpf.bpf_link__detach(link);
+      }
+      close();
+    }
+    if (config.lifetime() == Lifetime.FAIL_CLOSED) {
+      removePinned(config.pinDirectory().orElseThrow());
+    }
+  }
+
+  // ---- internals ----
+
+  private void closeNative() {
+    for (Pointer link : links) {
+      n.bpf.bpf_link__destroy(link);
+    }
+    links.clear();
+    n.bpf.bpf_object__close(object);
+  }
+
+  private void pollEvents() {
+    while (running) {
+      // Events are submitted without waking us (a wake-up per event costs a third of the
+      // connection rate), so poll on a timer and consume whatever is pending.
+      int rc = n.bpf.ring_buffer__poll(ringBuffer, POLL_MS);
+      if (rc >= 0) {
+        rc = n.bpf.ring_buffer__consume(ringBuffer);
+      }
+      if (rc < 0 && rc != -4) { // -EINTR is harmless
+        LOG.log(Level.WARNING, "ring buffer poll failed: errno {0}", -rc);
+      }
+    }
+    n.bpf.ring_buffer__consume(ringBuffer);
+  }
+
+  private void dispatch(byte[] raw) {
+    HandshakeEvent event;
+    try {
+      event = HandshakeEvent.decode(raw);
+    } catch (IllegalArgumentException e) {
+      LOG.log(Level.WARNING, "undecodable handshake event: {0}", e.getMessage());
+      return;
+    }
+    for (Consumer<HandshakeEvent> l : listeners) {
+      try {
+        l.accept(event);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "handshake event listener failed", e);
+      }
+    }
+  }
+
+  private void configure(Pointer obj) throws DatapathException {
+    Pointer rodata = n.bpf.bpf_object__find_map_by_name(obj, ".rodata");
+    if (rodata == null) {
+      throw failure("the eBPF object has no .rodata");
+    }
+    ByteBuffer cfg = ByteBuffer.allocate(CONFIG_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    cfg.putInt(CONFIG_TS_WINDOW, config.timestampWindowSeconds());
+    cfg.putInt(CONFIG_NODE_SHIFT, config.nodeShift());
+    // Wake the event reader early only when this much is pending; otherwise it drains on its timer.
+    cfg.putInt(CONFIG_WAKEUP_BYTES, WAKEUP_BYTES);
+    Pointer data = Memory.allocateDirect(n.runtime, CONFIG_SIZE);
+    data.put(0, cfg.array(), 0, CONFIG_SIZE);
+    int rc = n.bpf.bpf_map__set_initial_value(rodata, data, CONFIG_SIZE);
+    if (rc != 0) {
+      throw failure("writing the load-time configuration failed: errno " + -rc);
+    }
+  }
+
+  private void attach(Pointer obj) throws DatapathException {
+    int cgroupFd = n.libc.open(config.cgroup().toString(), LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
+    if (cgroupFd < 0) {
+      throw new DatapathException("cannot open cgroup " + config.cgroup() + ": errno " + n.errno());
+    }
+    try {
+      for (String name : PROGRAMS) {
+        Pointer prog = n.bpf.bpf_object__find_program_by_name(obj, name);
+        if (prog == null) {
+          throw failure("program " + name + " missing from the object");
+        }
+        links.add(config.lifetime() == Lifetime.FAIL_CLOSED ? attachPinned(prog, name, cgroupFd)
+            : attachOwned(prog, name, cgroupFd));
+      }
+    } finally {
+      n.libc.close(cgroupFd);
+    }
+  }
+
+  private Pointer attachOwned(Pointer prog, String name, int cgroupFd) throws DatapathException {
+    Pointer link = n.bpf.bpf_program__attach_cgroup(prog, cgroupFd);
+    if (link == null) {
+      throw failure("attaching " + name + " to " + config.cgroup() + " failed: errno " + n.errno());
+    }
+    return link;
+  }
+
+  /** Adopts a link pinned by an earlier process (swapping in the new program) or pins a new one. */
+  private Pointer attachPinned(Pointer prog, String name, int cgroupFd) throws DatapathException {
+    Path pin = config.pinDirectory().orElseThrow().resolve("link_" + name);
+    if (Files.exists(pin)) {
+      Pointer link = n.bpf.bpf_link__open(pin.toString());
+      if (link == null) {
+        throw failure("opening pinned link " + pin + " failed: errno " + n.errno());
+      }
+      int rc = n.bpf.bpf_link__update_program(link, prog);
+      if (rc != 0) {
+        n.bpf.bpf_link__destroy(link);
+        throw failure("updating pinned link " + pin + " failed: errno " + -rc);
+      }
+      return link;
+    }
+    Pointer link = attachOwned(prog, name, cgroupFd);
+    int rc = n.bpf.bpf_link__pin(link, pin.toString());
+    if (rc != 0) {
+      n.bpf.bpf_link__destroy(link);
+      throw failure("pinning " + pin + " failed: errno " + -rc);
+    }
+    return link;
+  }
+
+  private void createPinDirectory(Path dir) throws DatapathException {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new DatapathException("cannot create pin directory " + dir + " (is it on a bpffs mount?): "
+          + e.getMessage());
+    }
+  }
+
+  private Pointer map(Pointer obj, String name) throws DatapathException {
+    Pointer m = n.bpf.bpf_object__find_map_by_name(obj, name);
+    if (m == null) {
+      throw failure("map " + name + " missing from the object");
+    }
+    return m;
+  }
+
+  private DatapathException failure(String message) {
+    List<String> lines = n.logLines();
+    int from = Math.max(0, lines.size() - 60);
+    return new DatapathException(message + (lines.isEmpty() ? "" : "\nlibbpf:\n"
+        + String.join("\n", lines.subList(from, lines.size()))));
+  }
+
+  private static Path extractObject() throws DatapathException {
+    try (InputStream in = HandshakeDatapath.class.getResourceAsStream(OBJECT_RESOURCE)) {
+      if (in == null) {
+        throw new DatapathException("resource io/synid/handshake/" + OBJECT_RESOURCE
+            + " missing: the build did not compile the eBPF programs");
+      }
+      Path tmp = Files.createTempFile("synid-handshake", ".bpf.o");
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      return tmp;
+    } catch (IOException e) {
+      throw new DatapathException("cannot extract the eBPF object: " + e.getMessage());
+    }
+  }
+
+  private static Map<String, int[]> mapSizes() {
+    Map<String, int[]> m = new LinkedHashMap<>();
+    m.put("local_ids", new int[] {8, 8});
+    m.put("listeners", new int[] {32, 8});
+    m.put("peer_keys", new int[] {8, 16});
+    m.put("key_state", new int[] {4, 4});
+    m.put("bindings", new int[] {4, 8});
+    m.put("verdicts", new int[] {12, 4});
+    m.put("cidr_rules", new int[] {20, 4});
+    m.put("peer_nodes", new int[] {20, 4});
+    m.put("modes", new int[] {8, 4});
+    m.put("counters", new int[] {4, 8});
+    m.put("events", new int[] {0, 0});
+    m.put("conn_store", new int[] {4, 8});
+    return Map.copyOf(m);
+  }
+
+  static byte[] u64(long v) {
+    return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array();
+  }
+
+  static byte[] ints(int... values) {
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (int v : values) {
+      b.putInt(v);
+    }
+    return b.array();
+  }
+
+  static byte[] peerKeyId(int node, int keyId, int direction) {
+    return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(node).put((byte) keyId)
+        .put((byte) direction).putShort((short) 0).array();
+  }
+
+  static byte[] verdictKey(int src, int dst, int port) {
+    return ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(src).putInt(dst).putShort((short) port)
+        .putShort((short) 0).array();
+  }
+
+  static byte[] lpmKey(InetAddress prefix, int prefixLength) {
+    int max = prefix instanceof Inet4Address ? 32 : 128;
+    if (prefixLength < 0 || prefixLength > max) {
+      throw new IllegalArgumentException("prefix length out of range: " + prefixLength);
+    }
+    int bits = prefix instanceof Inet4Address ? prefixLength + 96 : prefixLength;
+    return ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(bits).put(TcpHandshake.mapped(prefix))
+        .array();
+  }
+}

@@ -1,0 +1,339 @@
+package io.synid.harness.handshake;
+
+import static io.synid.harness.handshake.TwoNodes.A4;
+import static io.synid.harness.handshake.TwoNodes.A6;
+import static io.synid.harness.handshake.TwoNodes.B4;
+import static io.synid.harness.handshake.TwoNodes.B6;
+import static io.synid.harness.handshake.TwoNodes.CLIENT;
+import static io.synid.harness.handshake.TwoNodes.CLIENT_ID;
+import static io.synid.harness.handshake.TwoNodes.LOCAL;
+import static io.synid.harness.handshake.TwoNodes.OTHER_PORT;
+import static io.synid.harness.handshake.TwoNodes.PLAIN_PORT;
+import static io.synid.harness.handshake.TwoNodes.PORT;
+import static io.synid.harness.handshake.TwoNodes.SERVER;
+import static io.synid.harness.handshake.TwoNodes.SERVER_ID;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.synid.handshake.Counter;
+import io.synid.handshake.HandshakeEvent;
+import io.synid.handshake.HandshakeEvent.Action;
+import io.synid.handshake.HandshakeEvent.Kind;
+import io.synid.handshake.NodeKeyPair;
+import io.synid.handshake.PairwiseKeys;
+import io.synid.handshake.Reason;
+import io.synid.handshake.VerdictRule;
+import io.synid.handshake.WorkloadMode;
+import java.net.InetAddress;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The handshake on a real kernel: two namespaces joined by veth, each with its own cgroup subtree
+ * and datapath. Every refusal is checked twice: the connection really fails, and the node that
+ * refused reports the right reason for that very connection.
+ */
+@Timeout(120)
+class HandshakeEndToEndTest {
+
+  private static final int REFUSED_MS = 1_500; // one SYN retransmission, both dropped
+  private static final int CONNECT_MS = 5_000;
+
+  private static TwoNodes nodes;
+  private static SinkServer server;
+  private static SinkServer otherPortServer;
+  private static SinkServer plainServer;
+
+  @BeforeAll
+  static void start() throws Exception {
+    nodes = TwoNodes.start();
+    server = nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, PORT));
+    otherPortServer = nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, OTHER_PORT));
+    plainServer = nodes.closeLater(SinkServer.listen(nodes.b.thread("plain"), null, PLAIN_PORT));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (nodes != null) {
+      nodes.close();
+    }
+  }
+
+  @AfterEach
+  void resetPolicy() throws Exception {
+    nodes.reset();
+  }
+
+  @Test
+  void authorizedIpv4ClientReachesDualStackServerAndBothSidesSeeEachOther() throws Exception {
+    Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PORT, CONNECT_MS);
+    try {
+      assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+      assertThat(Client.transfer(c.socket(), 1000)).isEqualTo(1000);
+    } finally {
+      closeQuietly(c);
+    }
+    assertMutualIdentity(c.localPort(), A4, B4);
+  }
+
+  @Test
+  void authorizedIpv6ClientReachesServerAndBothSidesSeeEachOther() throws Exception {
+    Client.Attempt c = Client.connect(nodes.a.thread("client"), B6, PORT, CONNECT_MS);
+    try {
+      assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+    } finally {
+      closeQuietly(c);
+    }
+    assertMutualIdentity(c.localPort(), A6, B6);
+  }
+
+  @Test
+  void loopbackInsideOneNodeIsAuthenticatedToo() throws Exception {
+    Client.Attempt c = Client.connect(nodes.b.thread("local"), InetAddress.getByName("127.0.0.1"), PORT, CONNECT_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+    HandshakeEvent syn = nodes.b.awaitEvent(e -> e.kind() == Kind.SYN && e.peerPort() == c.localPort());
+    assertThat(syn.action()).isEqualTo(Action.ALLOW);
+    assertThat(syn.peerIdent()).isEqualTo(LOCAL);
+    HandshakeEvent synAck = nodes.b.awaitEvent(e -> e.kind() == Kind.SYN_ACK && e.localPort() == c.localPort());
+    assertThat(synAck.action()).isEqualTo(Action.ALLOW);
+    assertThat(synAck.peerIdent()).isEqualTo(SERVER);
+  }
+
+  @Test
+  void clientWithoutIdentityIsDroppedForMissingOption() throws Exception {
+    Client.Attempt c = Client.connect(nodes.a.thread("plain"), B4, PORT, REFUSED_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).isFalse();
+    assertRefused(c.localPort(), Reason.MISSING_OPTION, Action.DENY);
+  }
+
+  @Test
+  void unauthenticatedPeerPassesOnlyThroughACidrRule() throws Exception {
+    nodes.b.datapath.setCidrRule(InetAddress.getByName("10.199.0.0"), 24, true);
+    Client.Attempt c = Client.connect(nodes.a.thread("plain"), B4, PORT, CONNECT_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+    HandshakeEvent e = nodes.b.awaitEvent(ev -> ev.kind() == Kind.SYN && ev.peerPort() == c.localPort());
+    assertThat(e.reason()).isEqualTo(Reason.UNAUTH_ALLOWED);
+    nodes.b.datapath.removeCidrRule(InetAddress.getByName("10.199.0.0"), 24);
+  }
+
+  @Test
+  void forgedTagIsDropped() throws Exception {
+    // A signs with a key B never derived: exactly what a forger without the pairwise key does.
+    NodeKeyPair stranger = NodeKeyPair.generate();
+    PairwiseKeys real = PairwiseKeys.derive(nodes.a.keys, TwoNodes.NODE_A, nodes.b.keys.publicKey(),
+        TwoNodes.NODE_B, TwoNodes.EPOCH);
+    PairwiseKeys forged = PairwiseKeys.derive(stranger, TwoNodes.NODE_A, nodes.b.keys.publicKey(),
+        TwoNodes.NODE_B, TwoNodes.EPOCH);
+    nodes.a.datapath.setPeerKeys(new PairwiseKeys(TwoNodes.NODE_B, TwoNodes.EPOCH, forged.tx(), real.rx()));
+
+    Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PORT, REFUSED_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).isFalse();
+    assertRefused(c.localPort(), Reason.BAD_TAG, Action.DENY);
+  }
+
+  @Test
+  void unknownKeyEpochIsDropped() throws Exception {
+    // A moves to epoch 9 before B has its keys.
+    nodes.a.datapath.setPeerKeys(PairwiseKeys.derive(nodes.a.keys, TwoNodes.NODE_A, nodes.b.keys.publicKey(),
+        TwoNodes.NODE_B, 9));
+    nodes.a.datapath.setTransmitEpoch(9);
+
+    Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PORT, REFUSED_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).isFalse();
+    HandshakeEvent e = assertRefused(c.localPort(), Reason.BAD_EPOCH, Action.DENY);
+    assertThat(e.keyId()).isEqualTo(9);
+  }
+
+  @Test
+  void identityNotHostedBySendingNodeIsDropped() throws Exception {
+    // B's directory says CLIENT lives on node 3: node A signing for it is claiming a foreign identity.
+    nodes.b.datapath.setBinding(CLIENT, CLIENT_ID, 3);
+
+    Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PORT, REFUSED_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).isFalse();
+    assertRefused(c.localPort(), Reason.NOT_HOSTED, Action.DENY);
+  }
+
+  @Test
+  void deniedPairIsDropped() throws Exception {
+    nodes.b.datapath.setVerdicts(List.of(new VerdictRule(TwoNodes.LOCAL_ID, SERVER_ID, PORT, true)));
+
+    Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PORT, REFUSED_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).isFalse();
+    HandshakeEvent e = assertRefused(c.localPort(), Reason.DENIED_PAIR, Action.DENY);
+    assertThat(e.peerIdentity()).isEqualTo(CLIENT_ID);
+  }
+
+  @Test
+  void deniedPortIsDropped() throws Exception {
+    Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, OTHER_PORT, REFUSED_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).isFalse();
+    HandshakeEvent e = assertRefused(c.localPort(), Reason.DENIED_PORT, Action.DENY);
+    assertThat(e.localPort()).isEqualTo(OTHER_PORT);
+  }
+
+  @Test
+  void monitorModePassesAndReportsWouldDeny() throws Exception {
+    nodes.b.datapath.setMode(nodes.b.cgroupId("server"), WorkloadMode.MONITOR);
+
+    Client.Attempt plain = Client.connect(nodes.a.thread("plain"), B4, PORT, CONNECT_MS);
+    Client.Attempt port = Client.connect(nodes.a.thread("client"), B4, OTHER_PORT, CONNECT_MS);
+    closeQuietly(plain);
+    closeQuietly(port);
+    assertThat(plain.connected()).as("connect: %s", plain.failure()).isTrue();
+    assertThat(port.connected()).as("connect: %s", port.failure()).isTrue();
+    assertRefused(plain.localPort(), Reason.MISSING_OPTION, Action.WOULD_DENY);
+    assertRefused(port.localPort(), Reason.DENIED_PORT, Action.WOULD_DENY);
+    assertThat(nodes.b.datapath.counters().get(Counter.WOULD_DENY)).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void clientRequiringMutualAuthenticationRefusesServerWithoutOption() throws Exception {
+    Client.Attempt before = Client.connect(nodes.a.thread("client"), B4, PLAIN_PORT, CONNECT_MS);
+    closeQuietly(before);
+    assertThat(before.connected()).as("without mutual mode an unauthenticated server is reachable").isTrue();
+
+    nodes.a.datapath.setMode(nodes.a.cgroupId("client"), WorkloadMode.ENFORCE_MUTUAL);
+    Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PLAIN_PORT, REFUSED_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).isFalse();
+    HandshakeEvent e = nodes.a.awaitEvent(ev -> ev.kind() == Kind.SYN_ACK && ev.localPort() == c.localPort());
+    assertThat(e.action()).isEqualTo(Action.DENY);
+    assertThat(e.reason()).isEqualTo(Reason.MISSING_OPTION);
+  }
+
+  @Test
+  void establishedConnectionTriggersNoCallbackOverAMultiMegabyteTransfer() throws Exception {
+    Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PORT, CONNECT_MS);
+    try {
+      assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+      // Let the server side finish its handshake callbacks (accept queue, established).
+      nodes.b.awaitEvent(e -> e.kind() == Kind.SYN && e.peerPort() == c.localPort());
+      Thread.yield();
+      long aBefore = nodes.a.datapath.counters().get(Counter.SOCKOPS_CALLS);
+      long bBefore = nodes.b.datapath.counters().get(Counter.SOCKOPS_CALLS);
+      long written = 32L << 20;
+      // The sink answers after reading everything: the whole transfer happens before this returns.
+      assertThat(Client.transfer(c.socket(), written)).isEqualTo(written);
+      long aAfter = nodes.a.datapath.counters().get(Counter.SOCKOPS_CALLS);
+      long bAfter = nodes.b.datapath.counters().get(Counter.SOCKOPS_CALLS);
+      assertThat(aAfter - aBefore).as("sockops calls on A during 32 MiB").isZero();
+      assertThat(bAfter - bBefore).as("sockops calls on B during 32 MiB").isZero();
+      assertThat(nodes.a.datapath.counters().get(Counter.SOCKOPS_OTHER)).isZero();
+    } finally {
+      closeQuietly(c);
+    }
+  }
+
+  @Test
+  void keyRotationUnderContinuousConnectionsLosesNoConnection() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    NodeThread client = nodes.a.thread("client");
+    Thread load = new Thread(() -> {
+      try {
+        client.call(() -> {
+          // Bounded: at most 3000 connections or until the rotation is done.
+          for (int i = 0; i < 3000 && !stop.get(); i++) {
+            try (java.net.Socket s = new java.net.Socket()) {
+              s.connect(new java.net.InetSocketAddress(B4, PORT), 3_000);
+              ok.incrementAndGet();
+            } catch (java.io.IOException e) {
+              failed.incrementAndGet();
+            }
+          }
+          return null;
+        });
+      } catch (Exception e) {
+        failed.incrementAndGet();
+      }
+    }, "rotation-load");
+    load.start();
+    int next = 2;
+    Runnable settle = () -> {
+      int target = ok.get() + 25;
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+          .until(() -> ok.get() >= target || failed.get() > 0);
+    };
+    try {
+      settle.run();
+      // 1. Everyone learns the next epoch. 2. Senders switch one node at a time. 3. The old epoch goes.
+      for (TwoNodes.Node n : List.of(nodes.a, nodes.b)) {
+        for (TwoNodes.Node peer : List.of(nodes.a, nodes.b)) {
+          n.datapath.setPeerKeys(PairwiseKeys.derive(n.keys, n.index, peer.keys.publicKey(), peer.index, next));
+        }
+      }
+      settle.run();
+      nodes.a.datapath.setTransmitEpoch(next);
+      settle.run();
+      nodes.b.datapath.setTransmitEpoch(next);
+      settle.run();
+      for (TwoNodes.Node n : List.of(nodes.a, nodes.b)) {
+        for (TwoNodes.Node peer : List.of(nodes.a, nodes.b)) {
+          n.datapath.removePeerKeys(peer.index, TwoNodes.EPOCH);
+        }
+      }
+      settle.run();
+    } finally {
+      stop.set(true);
+      load.join(30_000);
+    }
+    assertThat(failed.get()).as("failed connections during rotation").isZero();
+    assertThat(ok.get()).isGreaterThanOrEqualTo(125);
+    nodes.b.awaitEvent(e -> e.kind() == Kind.SYN && e.keyId() == TwoNodes.EPOCH);
+    nodes.b.awaitEvent(e -> e.kind() == Kind.SYN && e.keyId() == next);
+    nodes.a.awaitEvent(e -> e.kind() == Kind.SYN_ACK && e.keyId() == next);
+    assertThat(nodes.b.events).noneMatch(e -> e.action() != Action.ALLOW);
+    assertThat(nodes.a.events).noneMatch(e -> e.action() != Action.ALLOW);
+  }
+
+  private static void assertMutualIdentity(int clientPort, InetAddress client, InetAddress serverAddr) {
+    HandshakeEvent atServer = nodes.b.awaitEvent(e -> e.kind() == Kind.SYN && e.peerPort() == clientPort);
+    assertThat(atServer.action()).isEqualTo(Action.ALLOW);
+    assertThat(atServer.reason()).isEqualTo(Reason.OK);
+    assertThat(atServer.localIdent()).isEqualTo(SERVER);
+    assertThat(atServer.peerIdent()).isEqualTo(CLIENT);
+    assertThat(atServer.peerIdentity()).isEqualTo(CLIENT_ID);
+    assertThat(atServer.peerAddress()).isEqualTo(client);
+    assertThat(atServer.localAddress()).isEqualTo(serverAddr);
+    assertThat(atServer.localPort()).isEqualTo(PORT);
+
+    HandshakeEvent atClient = nodes.a.awaitEvent(e -> e.kind() == Kind.SYN_ACK && e.localPort() == clientPort);
+    assertThat(atClient.action()).isEqualTo(Action.ALLOW);
+    assertThat(atClient.reason()).isEqualTo(Reason.OK);
+    assertThat(atClient.localIdent()).isEqualTo(CLIENT);
+    assertThat(atClient.peerIdent()).isEqualTo(SERVER);
+    assertThat(atClient.peerIdentity()).isEqualTo(SERVER_ID);
+    assertThat(atClient.peerAddress()).isEqualTo(serverAddr);
+    assertThat(atClient.peerPort()).isEqualTo(PORT);
+  }
+
+  private static HandshakeEvent assertRefused(int clientPort, Reason reason, Action action) {
+    HandshakeEvent e = nodes.b.awaitEvent(ev -> ev.kind() == Kind.SYN && ev.peerPort() == clientPort);
+    assertThat(e.reason()).isEqualTo(reason);
+    assertThat(e.action()).isEqualTo(action);
+    return e;
+  }
+
+  private static void closeQuietly(Client.Attempt c) {
+    if (c.socket() != null) {
+      try {
+        c.socket().close();
+      } catch (java.io.IOException e) {
+        // closing a test connection; nothing to do
+      }
+    }
+  }
+}
