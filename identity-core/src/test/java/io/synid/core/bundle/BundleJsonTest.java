@@ -26,6 +26,7 @@ import io.synid.core.x509.Pem;
 import io.synid.core.x509.SigningAuthority;
 import io.synid.core.x509.X509AuthorityFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -98,6 +99,26 @@ class BundleJsonTest {
             assertThat(keys.get(i)).containsEntry("use", "jwt-svid").containsEntry("kid", JWT_KEYS.get(i - 3).keyId())
                     .doesNotContainKeys("x5c", "d");
         }
+    }
+
+    @Test
+    void padsEcCoordinatesToTheFieldSizeAsRfc7518Requires() throws Exception {
+        // Find a key whose x or y coordinate has a leading zero byte (1 in 128 keys on average).
+        ECPublicKey key = null;
+        for (int i = 0; i < 5_000 && key == null; i++) {
+            ECPublicKey candidate =
+                    (ECPublicKey) KeyType.EC_P256.generate().getPublic();
+            if (candidate.getW().getAffineX().bitLength() <= 248 || candidate.getW().getAffineY().bitLength() <= 248) {
+                key = candidate;
+            }
+        }
+        assertThat(key).isNotNull();
+        Map<String, Object> jwk = keys(JSONObjectUtils.parse(BundleJson.encodeJwks(List.of(JwtKey.withoutExpiry("k", key)))))
+                .get(0);
+        assertThat(Base64.getUrlDecoder().decode((String) jwk.get("x"))).hasSize(32);
+        assertThat(Base64.getUrlDecoder().decode((String) jwk.get("y"))).hasSize(32);
+        assertThat(BundleJson.decodeJwks(BundleJson.encodeJwks(List.of(JwtKey.withoutExpiry("k", key)))).get(0).publicKey())
+                .isEqualTo(key);
     }
 
     @Test

@@ -41,7 +41,8 @@ final class ProtoBundles {
         out.addJwtAuthorities(JWTKey.newBuilder()
             .setKeyId(k.keyId())
             .setPublicKey(ByteString.copyFrom(k.publicKey().getEncoded()))
-            .setExpiresAt(k.expiresAt().getEpochSecond()));
+            // The SPIFFE bundle format carries no key expiry: 0 means "unknown", as in SPIRE.
+            .setExpiresAt(k.hasExpiry() ? k.expiresAt().getEpochSecond() : 0));
       }
     }
     if (!hasMask || mask.getRefreshHint()) {
@@ -98,7 +99,7 @@ final class ProtoBundles {
         throw new InvalidBundleInputException("jwt_authorities[" + i + "]: missing key ID");
       }
       keys.add(new JwtKey(k.getKeyId(), publicKey(i, k.getPublicKey().toByteArray()),
-          Instant.ofEpochSecond(k.getExpiresAt())));
+          k.getExpiresAt() == 0 ? JwtKey.NO_EXPIRY : Instant.ofEpochSecond(k.getExpiresAt())));
       i++;
     }
     return keys;

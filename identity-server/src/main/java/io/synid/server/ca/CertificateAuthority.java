@@ -206,7 +206,7 @@ public final class CertificateAuthority {
     changed |= x509.removeIf(s -> s.status() != AuthorityStatus.ACTIVE && !s.notAfter().isAfter(now));
     changed |= jwt.removeIf(s -> s.status() != AuthorityStatus.ACTIVE && !s.notAfter().isAfter(now));
     changed |= appendedX509.removeIf(c -> !c.getNotAfter().toInstant().isAfter(now));
-    changed |= appendedJwt.removeIf(k -> k.expiresAt().getEpochSecond() != 0 && !k.expiresAt().isAfter(now));
+    changed |= appendedJwt.removeIf(k -> k.hasExpiry() && !k.expiresAt().isAfter(now));
     if (changed || snapshot == null) {
       persist();
     }
@@ -442,7 +442,7 @@ public final class CertificateAuthority {
         }
         if (r.kind().equals("appended-jwt")) {
           appendedJwt.add(new JwtKey(r.id(), Pem.decodePublicKey(r.publicKeyPem()),
-              Instant.ofEpochSecond(r.notAfter())));
+              r.notAfter() == 0 ? JwtKey.NO_EXPIRY : Instant.ofEpochSecond(r.notAfter())));
           continue;
         }
         PrivateKey key = Pem.decodePrivateKey(
@@ -484,7 +484,7 @@ public final class CertificateAuthority {
     }
     for (JwtKey k : appendedJwt) {
       records.add(new JournalRecord("appended-jwt", k.keyId(), "OLD", "",
-          Pem.encodePublicKey(k.publicKey()), 0, k.expiresAt().getEpochSecond(), ""));
+          Pem.encodePublicKey(k.publicKey()), 0, k.hasExpiry() ? k.expiresAt().getEpochSecond() : 0, ""));
     }
     Path file = settings.directory().resolve(JOURNAL);
     Path tmp = settings.directory().resolve(JOURNAL + ".tmp");

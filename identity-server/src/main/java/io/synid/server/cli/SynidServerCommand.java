@@ -69,7 +69,8 @@ public final class SynidServerCommand {
     cli.setParameterExceptionHandler((e, args) -> {
       CommandLine failed = e.getCommandLine();
       PrintWriter err = failed.getErr();
-      err.print("Error: " + e.getMessage() + "\n");
+      // Options have Go's single-dash name and a double-dash alias; name them as SPIRE does.
+      err.print("Error: " + e.getMessage().replace("'--", "'-") + "\n");
       failed.usage(err);
       err.flush();
       return 1;

@@ -33,7 +33,11 @@ public final class EntryValidator {
     return trustDomain;
   }
 
-  /** Throws if {@code entry} may not be stored; returns it unchanged otherwise. */
+  /**
+   * Throws if {@code entry} may not be stored; otherwise returns it in canonical form (federated
+   * trust domains as bare names, whether given as {@code partner.org} or
+   * {@code spiffe://partner.org}).
+   */
   public RegistrationEntry validate(RegistrationEntry entry) throws InvalidEntryException {
     if (!entry.id().isEmpty()) {
       if (entry.id().length() > MAX_ENTRY_ID_LENGTH) {
@@ -89,7 +93,7 @@ public final class EntryValidator {
     if (entry.federatesWith().size() > MAX_FEDERATES_WITH) {
       throw new InvalidEntryException("invalid federates_with: more than " + MAX_FEDERATES_WITH);
     }
-    Set<String> seen = new HashSet<>();
+    Set<String> seen = new java.util.LinkedHashSet<>();
     for (String td : entry.federatesWith()) {
       TrustDomain federated;
       try {
@@ -105,7 +109,10 @@ public final class EntryValidator {
         throw new InvalidEntryException("invalid federates_with: \"" + td + "\" is listed twice");
       }
     }
-    return entry;
+    return new RegistrationEntry(entry.id(), entry.spiffeId(), entry.parentId(), entry.selectors(),
+        entry.x509SvidTtl(), entry.jwtSvidTtl(), List.copyOf(seen), entry.admin(), entry.downstream(),
+        entry.expiresAt(), entry.dnsNames(), entry.revisionNumber(), entry.storeSvid(), entry.hint(),
+        entry.createdAt());
   }
 
   private SpiffeId workloadId(String field, String value) throws InvalidEntryException {
