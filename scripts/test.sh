@@ -15,7 +15,13 @@ spire_dir=$(scripts/build-spire.sh | tail -1)
 go_validator=$(scripts/build-go-validator.sh | tail -1)
 
 pg_dir=$(mktemp -d /tmp/synid-pg.XXXXXX)
-pg_port=${SYNID_PG_PORT:-55432}
+pg_port=${SYNID_PG_PORT:-}
+if [[ -z "$pg_port" ]]; then
+  # The first free port from 55432: a developer's own cluster may hold the default.
+  for pg_port in $(seq 55432 55532); do
+    [[ -z "$(ss -Hltn "sport = :$pg_port" 2>/dev/null)" ]] && break
+  done
+fi
 cleanup() { scripts/postgres.sh stop "$pg_dir" || true; rm -rf "$pg_dir"; }
 trap cleanup EXIT
 pg_url=$(scripts/postgres.sh start "$pg_dir" "$pg_port")
