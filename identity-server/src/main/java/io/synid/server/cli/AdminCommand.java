@@ -1,5 +1,6 @@
 package io.synid.server.cli;
 
+import ch.qos.logback.classic.Level;
 import com.google.protobuf.MessageOrBuilder;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.Callable;
@@ -33,7 +34,7 @@ public abstract class AdminCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() {
-    CliLogging.silence();
+    Level logging = CliLogging.silence();
     CliEnvironment env = environment();
     try (AdminClient client = env.clients().connect(socket.resolve(env.variables()))) {
       run(client, env);
@@ -44,7 +45,18 @@ public abstract class AdminCommand implements Callable<Integer> {
     } catch (StatusRuntimeException e) {
       env.err().print("Error: " + GrpcErrors.describe(e) + "\n");
       return 1;
+    } finally {
+      // The process's own command line exits right after; transports may still log while
+      // shutting down, so logging stays off there. Embedded runs (tests) get it back.
+      if (!ownsProcess()) {
+        CliLogging.restore(logging);
+      }
     }
+  }
+
+  private boolean ownsProcess() {
+    return spec != null && spec.root().userObject() instanceof SynidServerCommand root
+        && root.ownsProcess();
   }
 
   /** The environment of the root command, or the process's when run on its own. */

@@ -12,10 +12,25 @@ import org.slf4j.LoggerFactory;
 final class CliLogging {
   private CliLogging() {}
 
-  /** Turns logging off for this process; admin commands report problems themselves. */
-  static void silence() {
+  /**
+   * Turns logging off; admin commands report problems themselves.
+   *
+   * @return the root level before, for {@link #restore}; {@code null} when logback is not in use
+   */
+  static Level silence() {
     if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-      context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.OFF);
+      Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+      Level previous = root.getLevel();
+      root.setLevel(Level.OFF);
+      return previous;
+    }
+    return null;
+  }
+
+  /** Puts back the root level {@link #silence} returned (a command run inside a larger process). */
+  static void restore(Level previous) {
+    if (previous != null && LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(previous);
     }
   }
 }

@@ -2,6 +2,8 @@ package io.synid.server.cli;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.FileNotFoundException;
+import java.util.Locale;
 
 /**
  * gRPC failures worded as SPIRE's Go CLI words them, so that scripts matching on
@@ -31,10 +33,31 @@ public final class GrpcErrors {
     Throwable cause = status.getCause();
     if (cause != null && (description == null || description.equals("io exception"))) {
       // Transport failures (no server on the socket) carry their reason in the cause only.
-      description = "connection error: " + cause.getMessage();
+      description = "connection error: " + transportReason(cause);
     }
     return "rpc error: code = " + codeName(status.getCode().value()) + " desc = "
         + (description == null ? "" : description);
+  }
+
+  /** The reason a connection failed, in the words of the system call ({@code connect: ...}). */
+  private static String transportReason(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof FileNotFoundException) {
+        return "connect: no such file or directory";
+      }
+      String message = t.getMessage();
+      if (message != null && !message.isBlank()) {
+        String lower = message.toLowerCase(Locale.ROOT);
+        if (lower.contains("connection refused")) {
+          return "connect: connection refused";
+        }
+        if (lower.contains("permission denied")) {
+          return "connect: permission denied";
+        }
+        return message;
+      }
+    }
+    return cause.getClass().getSimpleName();
   }
 
   /** A {@link CliException} reading {@code <context>: rpc error: ...}. */

@@ -3,15 +3,16 @@ package io.synid.server.cli;
 import io.synid.server.cli.agent.AgentCommand;
 import io.synid.server.cli.bundle.BundleCommand;
 import io.synid.server.cli.entry.EntryCommand;
+import io.synid.server.cli.federation.FederationCommand;
 import io.synid.server.cli.healthcheck.HealthcheckCommand;
 import io.synid.server.cli.jwt.JwtCommand;
 import io.synid.server.cli.token.TokenCommand;
 import io.synid.server.cli.x509.X509Command;
 import java.io.PrintWriter;
 import java.util.Objects;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine;
 
 /**
  * {@code synid-server}: the server ({@code run}, {@code validate}) and its admin CLI, whose
@@ -33,6 +34,7 @@ import picocli.CommandLine.Mixin;
       EntryCommand.class,
       BundleCommand.class,
       AgentCommand.class,
+      FederationCommand.class,
       X509Command.class,
       JwtCommand.class,
     })
@@ -41,27 +43,42 @@ public final class SynidServerCommand {
   HelpOption help;
 
   private final CliEnvironment environment;
+  private final boolean ownsProcess;
 
   public SynidServerCommand() {
-    this(CliEnvironment.system());
+    this(CliEnvironment.system(), true);
   }
 
   public SynidServerCommand(CliEnvironment environment) {
+    this(environment, false);
+  }
+
+  private SynidServerCommand(CliEnvironment environment, boolean ownsProcess) {
     this.environment = Objects.requireNonNull(environment, "environment");
+    this.ownsProcess = ownsProcess;
   }
 
   CliEnvironment environment() {
     return environment;
   }
 
-  /** The command line of the process: standard streams, Unix-socket admin clients. */
-  public static CommandLine commandLine() {
-    return commandLine(CliEnvironment.system());
+  /** Whether this is the process's own command line (which exits when the command is done). */
+  boolean ownsProcess() {
+    return ownsProcess;
   }
 
-  /** A command line whose admin commands use the given environment. */
+  /** The command line of the process: standard streams, Unix-socket admin clients. */
+  public static CommandLine commandLine() {
+    return configure(new CommandLine(new SynidServerCommand()));
+  }
+
+  /** A command line run inside a larger process (tests), whose commands use {@code environment}. */
   public static CommandLine commandLine(CliEnvironment environment) {
-    CommandLine cli = new CommandLine(new SynidServerCommand(environment));
+    return configure(new CommandLine(new SynidServerCommand(environment)));
+  }
+
+  private static CommandLine configure(CommandLine cli) {
+    CliEnvironment environment = ((SynidServerCommand) cli.getCommand()).environment;
     cli.setOverwrittenOptionsAllowed(true);
     cli.setPosixClusteredShortOptionsAllowed(false);
     cli.setOut(new PrintWriter(environment.out(), true));

@@ -12,6 +12,7 @@ import picocli.CommandLine.Mixin;
       CountAgentCommand.class,
       EvictAgentCommand.class,
       BanAgentCommand.class,
+      PurgeAgentCommand.class,
     })
 public final class AgentCommand {
   @Mixin

@@ -10,15 +10,21 @@ import io.synid.server.cli.SpireText;
 import java.util.List;
 
 /** The data of {@code bundle set}: PEM certificates or a SPIFFE bundle document. */
-final class BundleData {
+public final class BundleData {
   private BundleData() {}
 
+  /** {@code pem}: concatenated PEM certificates. */
+  public static final String FORMAT_PEM = "pem";
+  /** {@code spiffe}: a SPIFFE bundle document. */
+  public static final String FORMAT_SPIFFE = "spiffe";
+
   /**
-   * Parses bundle data for trust domain {@code id}. As in SPIRE, PEM data keeps {@code id} as
+   * Parses bundle data for trust domain {@code id} ({@code format} is {@link #FORMAT_PEM} or
+   * {@link #FORMAT_SPIFFE}). As in SPIRE, PEM data keeps {@code id} as
    * given, while a SPIFFE document's trust domain is normalized to its name.
    */
-  static Bundle parse(byte[] data, String format, String id) throws CliException {
-    if (format.equals(BundlePrinter.FORMAT_PEM)) {
+  public static Bundle parse(byte[] data, String format, String id) throws CliException {
+    if (format.equals(FORMAT_PEM)) {
       List<Pem.Block> blocks = Pem.decode(data);
       if (blocks.isEmpty()) {
         throw new CliException("unable to parse bundle data: no PEM blocks");

@@ -15,8 +15,8 @@ import java.util.Locale;
 
 /** Bundles as SPIRE's CLI prints them: PEM roots, or the SPIFFE bundle document. */
 final class BundlePrinter {
-  static final String FORMAT_PEM = "pem";
-  static final String FORMAT_SPIFFE = "spiffe";
+  static final String FORMAT_PEM = BundleData.FORMAT_PEM;
+  static final String FORMAT_SPIFFE = BundleData.FORMAT_SPIFFE;
 
   private static final String HEADER = "****************************************\n* %s\n"
       + "****************************************\n";

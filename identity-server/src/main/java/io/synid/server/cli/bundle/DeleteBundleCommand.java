@@ -1,8 +1,8 @@
 package io.synid.server.cli.bundle;
 
 import io.grpc.StatusRuntimeException;
-import io.synid.api.spire.server.bundle.v1.BatchDeleteFederatedBundleRequest;
 import io.synid.api.spire.server.bundle.v1.BatchDeleteFederatedBundleRequest.Mode;
+import io.synid.api.spire.server.bundle.v1.BatchDeleteFederatedBundleRequest;
 import io.synid.api.spire.server.bundle.v1.BatchDeleteFederatedBundleResponse;
 import io.synid.server.cli.AdminClient;
 import io.synid.server.cli.AdminCommand;

@@ -1,8 +1,8 @@
 package io.synid.server.cli.bundle;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import com.nimbusds.jose.JOSEException;
@@ -14,8 +14,8 @@ import io.synid.api.spire.types.Bundle;
 import io.synid.api.spire.types.JWTKey;
 import io.synid.api.spire.types.X509Certificate;
 import io.synid.server.cli.CliException;
-import io.synid.server.cli.JsonInput;
 import io.synid.server.cli.GoJson;
+import io.synid.server.cli.JsonInput;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.cert.CertificateException;

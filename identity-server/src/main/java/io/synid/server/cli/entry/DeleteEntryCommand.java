@@ -7,12 +7,13 @@ import io.synid.server.cli.AdminClient;
 import io.synid.server.cli.AdminCommand;
 import io.synid.server.cli.CliEnvironment;
 import io.synid.server.cli.CliException;
-import io.synid.server.cli.JsonInput;
 import io.synid.server.cli.GrpcErrors;
 import io.synid.server.cli.InputFiles;
+import io.synid.server.cli.JsonInput;
 import io.synid.server.cli.SpireText;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,7 +53,7 @@ public final class DeleteEntryCommand extends AdminCommand {
       return ids;
     }
     if (!root.isObject()) {
-      throw new CliException("json: cannot unmarshal " + root.getNodeType().name().toLowerCase()
+      throw new CliException("json: cannot unmarshal " + root.getNodeType().name().toLowerCase(Locale.ROOT)
           + " into Go value of type entryv1.BatchDeleteEntryRequest");
     }
     JsonNode list = null;
@@ -65,12 +66,12 @@ public final class DeleteEntryCommand extends AdminCommand {
       return ids;
     }
     if (!list.isArray()) {
-      throw new CliException("json: cannot unmarshal " + list.getNodeType().name().toLowerCase()
+      throw new CliException("json: cannot unmarshal " + list.getNodeType().name().toLowerCase(Locale.ROOT)
           + " into Go struct field BatchDeleteEntryRequest.ids of type []string");
     }
     for (JsonNode id : list) {
       if (!id.isTextual() && !id.isNull()) {
-        throw new CliException("json: cannot unmarshal " + id.getNodeType().name().toLowerCase()
+        throw new CliException("json: cannot unmarshal " + id.getNodeType().name().toLowerCase(Locale.ROOT)
             + " into Go struct field BatchDeleteEntryRequest.ids of type string");
       }
       ids.add(id.isNull() ? "" : id.textValue());

@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
@@ -183,7 +184,7 @@ public final class MintX509Command extends AdminCommand {
       ExtensionsGenerator extensions = new ExtensionsGenerator();
       extensions.addExtension(Extension.subjectAlternativeName, false,
           new GeneralNames(names.toArray(GeneralName[]::new)));
-      return new JcaPKCS10CertificationRequestBuilder(new X500Name(new org.bouncycastle.asn1.x500.RDN[0]),
+      return new JcaPKCS10CertificationRequestBuilder(new X500Name(new RDN[0]),
               key.getPublic())
           .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate())
           .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate()))
