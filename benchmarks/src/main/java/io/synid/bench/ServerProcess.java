@@ -52,7 +52,13 @@ final class ServerProcess implements AutoCloseable {
         "logging:",
         "  level: WARN",
         ""));
-    Process p = new ProcessBuilder("java", "-jar", jar.toString(), "run", "-config", config.toString())
+    List<String> command = new java.util.ArrayList<>(List.of("java"));
+    String opts = System.getenv().getOrDefault("SYNID_SERVER_JAVA_OPTS", "");
+    if (!opts.isBlank()) {
+      command.addAll(List.of(opts.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jar.toString(), "run", "-config", config.toString()));
+    Process p = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
     return waitHealthy(new ServerProcess(name, socket, p));
   }

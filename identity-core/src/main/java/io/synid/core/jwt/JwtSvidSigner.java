@@ -92,7 +92,9 @@ public final class JwtSvidSigner {
 
     private static JWSSigner signer(PrivateKey key) throws JOSEException {
         if (key instanceof ECPrivateKey) {
-            return new ECDSASigner((ECPrivateKey) key);
+            ECDSASigner signer = new ECDSASigner((ECPrivateKey) key);
+            signer.getJCAContext().setProvider(io.synid.core.x509.EcdsaProvider.bouncyCastle());
+            return signer;
         }
         return new RSASSASigner(key);
     }

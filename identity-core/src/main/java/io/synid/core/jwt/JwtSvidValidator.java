@@ -240,7 +240,9 @@ public final class JwtSvidValidator {
                     || ((ECPublicKey) key).getParams().getCurve().getField().getFieldSize() != expectedFieldSize) {
                 throw new InvalidJwtSvidException(InvalidJwtSvidException.KEY_ALGORITHM_MISMATCH);
             }
-            return new ECDSAVerifier((ECPublicKey) key);
+            ECDSAVerifier verifier = new ECDSAVerifier((ECPublicKey) key);
+            verifier.getJCAContext().setProvider(io.synid.core.x509.EcdsaProvider.bouncyCastle());
+            return verifier;
         }
         if (!(key instanceof RSAPublicKey)) {
             throw new InvalidJwtSvidException(InvalidJwtSvidException.KEY_ALGORITHM_MISMATCH);

@@ -130,10 +130,17 @@ final class CertificateTemplate {
                 builder.addExtension(extension);
             }
             return new JcaX509CertificateConverter().getCertificate(
-                    builder.build(new JcaContentSignerBuilder(signatureAlgorithm(issuerKey)).build(issuerKey)));
+                    builder.build(contentSigner(issuerKey)));
         } catch (CertIOException | OperatorCreationException | CertificateException e) {
             throw new IllegalStateException("cannot sign certificate", e);
         }
+    }
+
+    /** A content signer for {@code key}, with the faster ECDSA provider for EC keys. */
+    static org.bouncycastle.operator.ContentSigner contentSigner(PrivateKey key) throws OperatorCreationException {
+        JcaContentSignerBuilder builder = new JcaContentSignerBuilder(signatureAlgorithm(key));
+        EcdsaProvider.forKey(key).ifPresent(builder::setProvider);
+        return builder.build(key);
     }
 
     /** The Subject Key Identifier of a key: SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2). */

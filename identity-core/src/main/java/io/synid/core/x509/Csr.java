@@ -37,7 +37,6 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
@@ -200,7 +199,9 @@ public final class Csr {
         }
         boolean valid;
         try {
-            valid = request.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key));
+            JcaContentVerifierProviderBuilder verifier = new JcaContentVerifierProviderBuilder();
+            EcdsaProvider.forKey(key).ifPresent(verifier::setProvider);
+            valid = request.isSignatureValid(verifier.build(key));
         } catch (OperatorCreationException | PKCSException | RuntimeException e) {
             throw new InvalidCsrException(InvalidCsrException.SIGNATURE_INVALID, e);
         }
@@ -267,8 +268,7 @@ public final class Csr {
 
     private static byte[] create(KeyPair keyPair, PKCS10CertificationRequestBuilder builder) {
         try {
-            return builder.build(new JcaContentSignerBuilder(CertificateTemplate.signatureAlgorithm(keyPair.getPrivate()))
-                    .build(keyPair.getPrivate())).getEncoded();
+            return builder.build(CertificateTemplate.contentSigner(keyPair.getPrivate())).getEncoded();
         } catch (OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot sign the CSR", e);
         }
