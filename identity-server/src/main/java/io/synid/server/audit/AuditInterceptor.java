@@ -51,6 +51,19 @@ public final class AuditInterceptor implements ServerInterceptor {
     }
     ServerCall<Q, R> auditing = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override
+      public void sendMessage(R message) {
+        // Batch RPCs answer OK with one status per item: record how many items had each code,
+        // so a refused item is visible in the audit trail too.
+        if (message instanceof Message m) {
+          ObjectNode counts = ItemStatuses.count(m);
+          if (counts != null) {
+            record.set("item_status", counts);
+          }
+        }
+        super.sendMessage(message);
+      }
+
+      @Override
       public void close(Status status, Metadata trailers) {
         record.put("status", status.getCode().name());
         if (status.getDescription() != null) {

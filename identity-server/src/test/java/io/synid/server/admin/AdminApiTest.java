@@ -161,6 +161,10 @@ class AdminApiTest {
         assertThat(second.getResults(0).getStatus().getMessage()).isEqualTo("similar entry already exists");
         assertThat(second.getResults(0).getEntry().getId()).isEqualTo(first.getResults(0).getEntry().getId());
         assertThat(stub.listEntries(ListEntriesRequest.getDefaultInstance()).getEntriesCount()).isEqualTo(2);
+        JsonNode batch = audit(server).stream().filter(r -> r.get("method").asText().equals("BatchCreateEntry"))
+            .findFirst().orElseThrow();
+        assertThat(batch.get("item_status").get("OK").asInt()).isEqualTo(2);
+        assertThat(batch.get("item_status").get("INVALID_ARGUMENT").asInt()).isEqualTo(1);
       } finally {
         channel.shutdownNow();
       }
