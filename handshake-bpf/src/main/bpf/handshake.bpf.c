@@ -18,6 +18,7 @@
 #include <linux/in6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
 #include <linux/tcp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -35,6 +36,7 @@ const volatile struct synid_config cfg = {
 	.ts_window_s = 30,
 	.node_shift = 20,
 	.wakeup_bytes = 64 * 1024,
+	.allow_event_interval_ms = 0,
 };
 
 #define TCPF_FIN 0x01
@@ -124,21 +126,75 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-/* What a connecting socket signs with. Created only at TCP_CONNECT_CB of a
- * managed workload talking to a mesh peer, deleted when it is established:
- * SYN retransmissions run in softirq, where the current cgroup is not the
- * socket's, so the identity must travel with the socket. */
-struct conn_state {
-	__u32 ident;
-	__u32 peer_node;
+/*
+ * The last SYN this CPU verified and allowed, with the identities of both
+ * ends. The SYN-ACK answering it is written in the same softirq on the same
+ * CPU (ingress check, then TCP's receive path, then the SYN-ACK), so sockops
+ * finds here whom it answers and for which local identity, without parsing
+ * the SYN again or looking up the listener table. It also serves a SYN-ACK
+ * retransmitted in answer to a duplicate SYN, which no longer has the SYN at
+ * hand (the listener saves none). Reset at every SYN checked; matched on the
+ * 4-tuple (and the client ISN when writing). Kernel-internal, not part of the
+ * user-space contract.
+ */
+struct syn_stash {
+	__u32 client[4];
+	__u32 server[4];
+	__u32 client_port; /* host order */
+	__u32 server_port;
+	__be32 client_isn;
+	__be32 client_ident;
+	__u32 server_ident;
+	__u32 valid;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct conn_state);
-} conn_store SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syn_stash);
+} last_syn SEC(".maps");
+
+/* Sampling of ALLOW events: last report time (ns) per event_key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct event_key);
+	__type(value, __u64);
+} event_seen SEC(".maps");
+
+/*
+ * Just enough of the kernel's structs to read a socket's cgroup v2 id
+ * (sk->sk_cgrp_data.cgroup->kn->id, what bpf_skb_cgroup_id reports), which
+ * sockops and TC programs have no helper for. libbpf relocates the offsets
+ * against the running kernel's BTF (CO-RE; the ___synid suffix is ignored in
+ * matching).
+ */
+struct kernfs_node___synid {
+	__u64 id;
+} __attribute__((preserve_access_index));
+
+struct cgroup___synid {
+	struct kernfs_node___synid *kn;
+} __attribute__((preserve_access_index));
+
+struct sock_cgroup_data___synid {
+	struct cgroup___synid *cgroup;
+} __attribute__((preserve_access_index));
+
+struct sock___synid {
+	struct sock_cgroup_data___synid sk_cgrp_data;
+} __attribute__((preserve_access_index));
+
+/* The cgroup v2 id of a full TCP socket, 0 if unknown. */
+static __always_inline __u64 sock_cgroup_id(struct bpf_sock *sk)
+{
+	struct sock___synid *full = (struct sock___synid *)bpf_skc_to_tcp_sock(sk);
+
+	if (!full || !full->sk_cgrp_data.cgroup)
+		return 0;
+	return full->sk_cgrp_data.cgroup->kn->id;
+}
 
 /* ---- small pieces ---- */
 
@@ -260,35 +316,55 @@ static __always_inline void emit(__u64 cgid, const __u32 local[4], const __u32 p
 
 /* ---- sockops: write FP1 into SYN and SYN-ACK ---- */
 
-static __always_inline void on_connect(struct bpf_sock_ops *skops)
+/*
+ * What a client socket signs with: the local identity of the socket's cgroup
+ * and the node of the destination. Computed from the socket itself, so a SYN
+ * retransmitted from the timer (softirq, another task current) gets the same
+ * answer as the first one, and nothing is stored per connection: no map
+ * insert on connect, nothing to clean up when a connect fails.
+ */
+static __always_inline int client_signer(struct bpf_sock_ops *skops, __u32 *ident, __u32 *peer_node)
 {
-	__u64 cgid = bpf_get_current_cgroup_id();
-	struct local_identity *local = bpf_map_lookup_elem(&local_ids, &cgid);
-	struct lpm_key peer = { .prefixlen = 128 };
+	struct bpf_sock *sk = skops->sk;
+	struct local_identity *local;
+	struct lpm_key peer;
 	__u32 l[4], r[4];
-	struct bpf_sock *sk;
-	struct conn_state *st;
 	__u32 *node;
+	__u64 cgid;
 
+	if (!sk)
+		return 0;
+	cgid = sock_cgroup_id(sk);
+	local = bpf_map_lookup_elem(&local_ids, &cgid);
 	if (!local)
-		return;
+		return 0;
 	skops_addrs(skops, l, r);
+	peer.prefixlen = 128; /* every byte set: no constant initializer in .rodata */
 	copy16(peer.addr, r);
 	node = bpf_map_lookup_elem(&peer_nodes, &peer);
 	if (!node) {
 		/* Not a mesh peer: leave the SYN alone, it stays unauthenticated. */
 		count(CNT_OUTSIDE_MESH);
+		return 0;
+	}
+	*ident = local->ident;
+	*peer_node = *node;
+	return 1;
+}
+
+static __always_inline void on_connect(struct bpf_sock_ops *skops)
+{
+	__u32 ident, node;
+
+	if (client_signer(skops, &ident, &node)) {
+		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
 		return;
 	}
-	sk = skops->sk;
-	if (!sk)
-		return;
-	st = bpf_sk_storage_get(&conn_store, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!st)
-		return;
-	st->ident = local->ident;
-	st->peer_node = *node;
-	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+	/* A socket reconnecting after a failed attempt keeps its flags: drop
+	 * them so this SYN is not given room for an option it cannot sign. */
+	if (skops->bpf_sock_ops_cb_flags & BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG)
+		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
+							 ~BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
 }
 
 static __always_inline void listener_key_of(struct bpf_sock_ops *skops, struct listener_key *k, const __u32 local[4],
@@ -353,7 +429,9 @@ static __always_inline struct local_identity *listener_of(struct bpf_sock_ops *s
 	return bpf_map_lookup_elem(&listeners, &k);
 }
 
-/* The client's FP1 from the SYN this request socket answers. */
+/* The client's FP1 from the SYN this request socket answers. Returns 1 when
+ * found, 0 when the SYN has none, -1 when the SYN is not at hand (-ENOENT:
+ * a SYN-ACK retransmitted from the request timer, the listener saves no SYN). */
 static __always_inline int syn_option(struct bpf_sock_ops *skops, struct fp1_option *o)
 {
 	long n;
@@ -363,48 +441,73 @@ static __always_inline int syn_option(struct bpf_sock_ops *skops, struct fp1_opt
 	o->len = 4; /* search by kind and ExID */
 	o->exid = bpf_htons(FP1_EXID);
 	n = bpf_load_hdr_opt(skops, o, sizeof(*o), BPF_LOAD_HDR_OPT_TCP_SYN);
+	if (n == -2)
+		return -1;
 	return n == FP1_LEN && o->len == FP1_LEN && (o->ver_flags >> 4) == FP1_VERSION;
+}
+
+/*
+ * Reserves room for FP1. Only sockets that will sign carry the callback flag
+ * (set at TCP_CONNECT_CB for managed clients to mesh peers, inherited from
+ * managed listeners), so the SYN case needs no lookup at all; the SYN-ACK
+ * case only checks that the SYN carried FP1. Keys and the listener are looked
+ * up once, when writing: if one is missing then, the 20 bytes go out as NOPs
+ * and NO_KEY counts it.
+ */
+static __always_inline int same16(const __u32 a[4], const __u32 b[4])
+{
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
+}
+
+/* The stashed SYN if this request socket answers it (see last_syn). */
+static __always_inline struct syn_stash *stashed_syn(struct bpf_sock_ops *skops, const __u32 l[4], const __u32 r[4])
+{
+	__u32 zero = 0;
+	struct syn_stash *st = bpf_map_lookup_elem(&last_syn, &zero);
+
+	if (st && st->valid && st->server_port == skops->local_port &&
+	    st->client_port == bpf_ntohl(skops->remote_port) && same16(st->client, r) && same16(st->server, l))
+		return st;
+	return 0;
 }
 
 static __always_inline void on_hdr_len(struct bpf_sock_ops *skops)
 {
 	__u8 flags = skops->skb_tcp_flags;
-	struct fp1_option syn;
-	__u8 key_id;
 	__u32 l[4], r[4];
-	__u32 pid = 0;
 
 	if (!(flags & TCPF_SYN))
 		return;
 	if (flags & TCPF_ACK) {
-		/* Answer FP1 with FP1 only: a client that sent none gets none. */
-		if (!syn_option(skops, &syn))
-			return;
-		skops_addrs(skops, l, r);
-		if (!listener_of(skops, l, skops->local_port))
-			return;
-		if (!tx_key(node_of(bpf_ntohl(syn.ident)), &key_id)) {
-			count(CNT_NO_KEY);
-			return;
-		}
-	} else {
-		struct conn_state *st = skops->sk ? bpf_sk_storage_get(&conn_store, skops->sk, 0, 0) : 0;
+		/* Answer FP1 with FP1 only: a client that sent none gets none.
+		 * The SYN just verified is in last_syn (first SYN-ACK, and a
+		 * retransmission answering a duplicate SYN); otherwise the SYN
+		 * is read back (first SYN-ACK in monitor mode or with a SYN the
+		 * ingress program did not see). A SYN-ACK retransmitted from the
+		 * request timer has neither and goes out without FP1 (the
+		 * listener does not save SYNs): SYNACK_NO_SYN counts it. */
+		struct fp1_option syn;
+		int found;
 
-		if (!st)
-			return;
-		if (!tx_key(st->peer_node, &key_id)) {
-			count(CNT_NO_KEY);
-			return;
+		skops_addrs(skops, l, r);
+		if (!stashed_syn(skops, l, r)) {
+			found = syn_option(skops, &syn);
+			if (found < 0)
+				count(CNT_SYNACK_NO_SYN);
+			if (found <= 0)
+				return;
 		}
-		pid = bpf_get_current_pid_tgid() >> 32;
 	}
 	if (bpf_reserve_hdr_opt(skops, FP1_LEN, 0)) {
 		/* TFO, MD5 or MPTCP took the space: the peer sees no FP1 and
-		 * treats the connection as unauthenticated. Say so. */
+		 * treats the connection as unauthenticated. Say so. The pid is
+		 * the connecting process for a SYN, unrelated for a SYN-ACK. */
+		__u32 pid = (flags & TCPF_ACK) ? 0 : bpf_get_current_pid_tgid() >> 32;
+
 		count(CNT_OPT_NO_SPACE);
 		skops_addrs(skops, l, r);
-		emit(0, l, r, skops->local_port, bpf_ntohl(skops->remote_port) >> 16, 0, 0, 0, pid,
-		     EVENT_NO_SPACE, ACTION_ALLOW, REASON_NO_SPACE, key_id);
+		emit(0, l, r, skops->local_port, bpf_ntohl(skops->remote_port), 0, 0, 0, pid,
+		     EVENT_NO_SPACE, ACTION_ALLOW, REASON_NO_SPACE, 0);
 	}
 }
 
@@ -431,36 +534,51 @@ static __always_inline void on_hdr_write(struct bpf_sock_ops *skops)
 	o.exid = bpf_htons(FP1_EXID);
 	o.ts16 = bpf_htons(ts16_now());
 	if (flags & TCPF_ACK) {
-		struct fp1_option syn;
-		struct local_identity *local;
+		struct syn_stash *st = stashed_syn(skops, l, r);
+		__be32 client_isn = bpf_htonl(bpf_ntohl(th->ack_seq) - 1);
+		__be32 client;
 
-		if (!syn_option(skops, &syn))
+		if (st && st->client_isn == client_isn) {
+			client = st->client_ident;
+			ident = st->server_ident;
+		} else {
+			struct local_identity *local;
+			struct fp1_option syn;
+
+			if (syn_option(skops, &syn) <= 0)
+				return;
+			local = listener_of(skops, l, bpf_ntohs(th->source));
+			if (!local)
+				return;
+			client = syn.ident;
+			ident = local->ident;
+		}
+		key = tx_key(node_of(bpf_ntohl(client)), &key_id);
+		if (!key) {
+			count(CNT_NO_KEY);
 			return;
-		local = listener_of(skops, l, bpf_ntohs(th->source));
-		if (!local)
-			return;
-		key = tx_key(node_of(bpf_ntohl(syn.ident)), &key_id);
-		if (!key)
-			return;
-		ident = local->ident;
+		}
+		if (skops->args[0] == BPF_WRITE_HDR_TCP_SYNACK_COOKIE)
+			count(CNT_SYNACK_COOKIE);
 		o.ver_flags = (FP1_VERSION << 4) | FP1_FLAG_RESPONDER;
 		in.domain[3] = 2;
-		in.client_isn = bpf_htonl(bpf_ntohl(th->ack_seq) - 1);
+		in.client_isn = client_isn;
 		in.server_isn = th->seq;
 		copy16(in.client_addr, r);
 		copy16(in.server_addr, l);
 		in.client_port = th->dest;
 		in.server_port = th->source;
-		in.peer_ident = syn.ident;
+		in.peer_ident = client;
 	} else {
-		struct conn_state *st = skops->sk ? bpf_sk_storage_get(&conn_store, skops->sk, 0, 0) : 0;
+		__u32 peer_node;
 
-		if (!st)
+		if (!client_signer(skops, &ident, &peer_node))
 			return;
-		key = tx_key(st->peer_node, &key_id);
-		if (!key)
+		key = tx_key(peer_node, &key_id);
+		if (!key) {
+			count(CNT_NO_KEY);
 			return;
-		ident = st->ident;
+		}
 		o.ver_flags = FP1_VERSION << 4;
 		in.domain[3] = 1;
 		in.client_isn = th->seq;
@@ -505,8 +623,6 @@ int synid_sockops(struct bpf_sock_ops *skops)
 		/* Nothing more to write: without this every segment of the
 		 * connection would call us twice. */
 		bpf_sock_ops_cb_flags_set(skops, 0);
-		if (skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB && skops->sk)
-			bpf_sk_storage_delete(&conn_store, skops->sk);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
 		on_state(skops);
@@ -588,7 +704,14 @@ static __always_inline int is_ipv6_ext(__u8 nh)
 	return nh == 0 || nh == 43 || nh == 60 || nh == 44;
 }
 
-/* Reads the IP and TCP headers with bpf_skb_load_bytes (works for
+/* Reads relative to the network header: offset 0 is the IP header both in
+ * cgroup_skb (which starts there) and in TC (which starts at the MAC header). */
+static __always_inline long load_net(struct __sk_buff *skb, __u32 off, void *to, __u32 len)
+{
+	return bpf_skb_load_bytes_relative(skb, off, to, len, BPF_HDR_START_NET);
+}
+
+/* Reads the IP and TCP headers with bpf_skb_load_bytes_relative (works for
  * non-linear skbs). Returns 0 for a TCP segment with SYN set, -1 otherwise. */
 static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 {
@@ -598,7 +721,7 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct iphdr ip;
 
-		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+		if (load_net(skb, 0, &ip, sizeof(ip)))
 			return -1;
 		if (ip.protocol != IPPROTO_TCP || (ip.frag_off & bpf_htons(0x1fff)))
 			return -1;
@@ -609,7 +732,7 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 		struct ipv6hdr ip6;
 		__u8 nh;
 
-		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+		if (load_net(skb, 0, &ip6, sizeof(ip6)))
 			return -1;
 		__builtin_memcpy(p->saddr, &ip6.saddr, 16);
 		__builtin_memcpy(p->daddr, &ip6.daddr, 16);
@@ -621,7 +744,7 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 
 			if (!is_ipv6_ext(nh))
 				break;
-			if (bpf_skb_load_bytes(skb, off, ext, 2))
+			if (load_net(skb, off, ext, 2))
 				return -1;
 			nh = ext[0];
 			off += nh == 44 ? 8 : (ext[1] + 1) * 8;
@@ -631,7 +754,7 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 	} else {
 		return -1;
 	}
-	if (bpf_skb_load_bytes(skb, off, &th, sizeof(th)))
+	if (load_net(skb, off, &th, sizeof(th)))
 		return -1;
 	p->flags = ((__u8 *)&th)[13];
 	if (!(p->flags & TCPF_SYN))
@@ -656,7 +779,7 @@ static __always_inline int find_fp1(struct __sk_buff *skb, const struct pkt *p, 
 		return 0;
 	if (len > 40)
 		return -1;
-	if (bpf_skb_load_bytes(skb, p->l4off + sizeof(struct tcphdr), scan.opts, len))
+	if (load_net(skb, p->l4off + sizeof(struct tcphdr), scan.opts, len))
 		return -1;
 	scan.len = len;
 	scan.fp1_off = -1;
@@ -668,7 +791,7 @@ static __always_inline int find_fp1(struct __sk_buff *skb, const struct pkt *p, 
 	off = scan.fp1_off;
 	if (off > 40 - FP1_LEN)
 		return -1;
-	if (bpf_skb_load_bytes(skb, p->l4off + sizeof(struct tcphdr) + off, o, sizeof(*o)))
+	if (load_net(skb, p->l4off + sizeof(struct tcphdr) + off, o, sizeof(*o)))
 		return -1;
 	return 1;
 }
@@ -753,12 +876,92 @@ static __always_inline __u8 verify_fp1(const struct fp1_option *o, const struct 
 	return REASON_OK;
 }
 
-static __noinline int check_handshake(struct __sk_buff *skb)
+/*
+ * Sampling of allowed handshakes: the first one of a kind (local identity,
+ * peer identity, server port, kind, reason; plus the address of an
+ * unauthenticated peer) is reported, then at most one per interval; the rest
+ * only count EVENTS_SAMPLED. Refusals are always reported.
+ */
+static __always_inline int allow_report_due(const struct pkt *p, int synack, __u32 local_ident,
+					    __be32 peer_ident, __u8 reason)
+{
+	struct event_key k = {};
+	/* Coarse (tick resolution) is plenty for an interval in ms and reads no clock source. */
+	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 *last;
+
+	if (!peer_ident)
+		copy16(k.peer_addr, p->saddr);
+	k.local_ident = local_ident;
+	k.peer_ident = bpf_ntohl(peer_ident);
+	k.server_port = bpf_ntohs(synack ? p->sport : p->dport);
+	k.kind = synack ? EVENT_SYNACK : EVENT_SYN;
+	k.reason = reason;
+	last = bpf_map_lookup_elem(&event_seen, &k);
+	if (last) {
+		if (now - *last < (__u64)cfg.allow_event_interval_ms * 1000000ULL)
+			return 0;
+		*last = now;
+		return 1;
+	}
+	bpf_map_update_elem(&event_seen, &k, &now, BPF_ANY);
+	return 1;
+}
+
+/*
+ * The cgroup of the socket a TC-ingress segment is for: TC runs before the
+ * socket lookup, so look it up (established, then listening sockets; a
+ * request socket answers for its listener). 0 when there is none.
+ */
+static __always_inline __u64 tc_socket_cgroup(struct __sk_buff *skb, const struct pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 size;
+	__u64 cgid;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		t.ipv4.saddr = p->saddr[3];
+		t.ipv4.daddr = p->daddr[3];
+		t.ipv4.sport = p->sport;
+		t.ipv4.dport = p->dport;
+		size = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.saddr, p->saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->daddr, 16);
+		t.ipv6.sport = p->sport;
+		t.ipv6.dport = p->dport;
+		size = sizeof(t.ipv6);
+	}
+	sk = bpf_sk_lookup_tcp(skb, &t, size, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	cgid = sock_cgroup_id(sk);
+	bpf_sk_release(sk);
+	return cgid;
+}
+
+static __always_inline void remember_syn(struct syn_stash *st, const struct pkt *p, __be32 client_ident,
+					 __u32 server_ident)
+{
+	copy16((__u8 *)st->client, p->saddr);
+	copy16((__u8 *)st->server, p->daddr);
+	st->client_port = bpf_ntohs(p->sport);
+	st->server_port = bpf_ntohs(p->dport);
+	st->client_isn = p->seq;
+	st->client_ident = client_ident;
+	st->server_ident = server_ident;
+	st->valid = 1;
+}
+
+/* Verifies a SYN or SYN-ACK and decides: 1 pass, 0 drop. */
+static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 {
 	struct fp1_option o = {};
 	struct binding peer = {};
 	struct pkt p = {};
 	struct local_identity *local;
+	struct syn_stash *stash = 0;
 	__u32 *mode;
 	__u64 cgid;
 	__u8 reason;
@@ -772,13 +975,20 @@ static __noinline int check_handshake(struct __sk_buff *skb)
 	if (p.flags & (TCPF_RST | TCPF_FIN))
 		return 1;
 	synack = !!(p.flags & TCPF_ACK);
-	cgid = bpf_skb_cgroup_id(skb);
+	cgid = tc ? tc_socket_cgroup(skb, &p) : bpf_skb_cgroup_id(skb);
 	local = bpf_map_lookup_elem(&local_ids, &cgid);
 	if (!local) {
 		count(CNT_UNMANAGED);
 		return 1;
 	}
 	count(synack ? CNT_SYNACK_CHECKED : CNT_SYN_CHECKED);
+	if (!synack) {
+		__u32 zero = 0;
+
+		stash = bpf_map_lookup_elem(&last_syn, &zero);
+		if (stash)
+			stash->valid = 0;
+	}
 	mode = bpf_map_lookup_elem(&modes, &cgid);
 	m = mode ? *mode : MODE_ENFORCE;
 
@@ -804,6 +1014,8 @@ static __noinline int check_handshake(struct __sk_buff *skb)
 			else
 				reason = verdict_reason(peer.identity, local->identity, bpf_ntohs(p.dport));
 		}
+		if (reason == REASON_OK && stash)
+			remember_syn(stash, &p, o.ident, local->ident);
 	}
 
 	if (reason == REASON_OK || reason == REASON_UNAUTH_ALLOWED) {
@@ -816,10 +1028,25 @@ static __noinline int check_handshake(struct __sk_buff *skb)
 		action = ACTION_WOULD_DENY;
 		count(CNT_WOULD_DENY);
 	}
+	if (action == ACTION_ALLOW && cfg.allow_event_interval_ms &&
+	    !allow_report_due(&p, synack, local->ident, found > 0 ? o.ident : 0, reason)) {
+		count(CNT_EVENTS_SAMPLED);
+		return 1;
+	}
 	emit(cgid, p.daddr, p.saddr, bpf_ntohs(p.dport), bpf_ntohs(p.sport), local->ident,
 	     found > 0 ? bpf_ntohl(o.ident) : 0, peer.identity, 0, synack ? EVENT_SYNACK : EVENT_SYN, action,
 	     reason, found > 0 ? o.key_id : 0);
 	return action == ACTION_DENY ? 0 : 1;
+}
+
+static __noinline int check_cgroup_skb(struct __sk_buff *skb)
+{
+	return check_handshake(skb, 0);
+}
+
+static __noinline int check_tc(struct __sk_buff *skb)
+{
+	return check_handshake(skb, 1) ? TC_ACT_OK : TC_ACT_SHOT;
 }
 
 SEC("cgroup_skb/ingress")
@@ -836,7 +1063,7 @@ int synid_ingress(struct __sk_buff *skb)
 		struct iphdr *ip = data;
 
 		if ((void *)(ip + 1) > data_end)
-			return check_handshake(skb);
+			return check_cgroup_skb(skb);
 		if (ip->protocol != IPPROTO_TCP)
 			return 1;
 		l4off = ip->ihl * 4;
@@ -844,19 +1071,62 @@ int synid_ingress(struct __sk_buff *skb)
 		struct ipv6hdr *ip6 = data;
 
 		if ((void *)(ip6 + 1) > data_end)
-			return check_handshake(skb);
+			return check_cgroup_skb(skb);
 		if (ip6->nexthdr != IPPROTO_TCP)
-			return is_ipv6_ext(ip6->nexthdr) ? check_handshake(skb) : 1;
+			return is_ipv6_ext(ip6->nexthdr) ? check_cgroup_skb(skb) : 1;
 		l4off = sizeof(*ip6);
 	} else {
 		return 1;
 	}
 	if (l4off > 60)
-		return check_handshake(skb);
+		return check_cgroup_skb(skb);
 	tcp_flags = data + l4off + 13;
 	if ((void *)(tcp_flags + 1) > data_end)
-		return check_handshake(skb);
+		return check_cgroup_skb(skb);
 	if (!(*tcp_flags & TCPF_SYN))
 		return 1;
-	return check_handshake(skb);
+	return check_cgroup_skb(skb);
+}
+
+/*
+ * The same checks at the device: TC ingress, attached per device by the
+ * loader (Ethernet and loopback devices only: the fast path expects a 14-byte
+ * MAC header, which the loader checks with the device type). The receiving
+ * socket is looked up to find the workload's cgroup.
+ */
+SEC("tc")
+int synid_tc_ingress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 l4off;
+	__u8 *tcp_flags;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		if ((void *)(ip + 1) > data_end)
+			return check_tc(skb);
+		if (ip->protocol != IPPROTO_TCP)
+			return TC_ACT_OK;
+		l4off = ETH_HLEN + ip->ihl * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return check_tc(skb);
+		if (ip6->nexthdr != IPPROTO_TCP)
+			return is_ipv6_ext(ip6->nexthdr) ? check_tc(skb) : TC_ACT_OK;
+		l4off = ETH_HLEN + sizeof(*ip6);
+	} else {
+		return TC_ACT_OK;
+	}
+	if (l4off > ETH_HLEN + 60)
+		return check_tc(skb);
+	tcp_flags = data + l4off + 13;
+	if ((void *)(tcp_flags + 1) > data_end)
+		return check_tc(skb);
+	if (!(*tcp_flags & TCPF_SYN))
+		return TC_ACT_OK;
+	return check_tc(skb);
 }

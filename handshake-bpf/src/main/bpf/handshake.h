@@ -168,6 +168,9 @@ enum counter {
 	CNT_EVENTS_LOST,
 	CNT_SOCKOPS_CALLS,
 	CNT_SOCKOPS_OTHER, /* callbacks after the handshake: should stay 0 */
+	CNT_EVENTS_SAMPLED,  /* allowed decisions counted, not reported (sampling) */
+	CNT_SYNACK_COOKIE,   /* FP1 SYN-ACKs sent as syncookies (still signed) */
+	CNT_SYNACK_NO_SYN,   /* SYN-ACKs sent without FP1: the SYN was not at hand */
 	CNT_MAX = 32,
 };
 
@@ -176,7 +179,17 @@ struct synid_config {
 	__u32 ts_window_s;     /* accepted |now - ts16| in seconds */
 	__u32 node_shift;      /* ident >> node_shift = node index hint */
 	__u32 wakeup_bytes;    /* wake the reader once this much is pending */
-	__u32 reserved;
+	__u32 allow_event_interval_ms; /* at most one ALLOW event per key and interval; 0 = all */
+};
+
+/* event_seen: one entry per kind of allowed decision, for sampling. */
+struct event_key {
+	__u8 peer_addr[16]; /* unauthenticated peers only; zero otherwise */
+	__u32 local_ident;
+	__u32 peer_ident;
+	__u16 server_port;
+	__u8 kind;
+	__u8 reason;
 };
 
 #endif

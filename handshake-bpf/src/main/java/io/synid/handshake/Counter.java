@@ -29,7 +29,21 @@ public enum Counter {
   /** Every sockops invocation. */
   SOCKOPS_CALLS,
   /** Sockops invocations of per-segment kinds (RTO, retransmit, RTT, option parsing): stays 0. */
-  SOCKOPS_OTHER;
+  SOCKOPS_OTHER,
+  /** Allowed handshakes counted but not reported, by the sampling of ALLOW events. */
+  EVENTS_SAMPLED,
+  /**
+   * Signed SYN-ACKs sent while the listener was in syncookie mode (its SYN queue full, or
+   * {@code net.ipv4.tcp_syncookies=2}): the SYN is at hand for the first SYN-ACK, so FP1 is
+   * still written; it is counted so an operator sees the listener under pressure.
+   */
+  SYNACK_COOKIE,
+  /**
+   * SYN-ACKs of an FP1 handshake sent without FP1 because the SYN was no longer at hand: a
+   * SYN-ACK retransmitted from the request timer. A client requiring mutual authentication drops
+   * it and retransmits its SYN, whose answer is signed again.
+   */
+  SYNACK_NO_SYN;
 
   /** Size of the kernel's counter array. */
   static final int KERNEL_SLOTS = 32;

@@ -9,14 +9,17 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +35,9 @@ import jnr.ffi.Pointer;
  * and fed with identities, keys, bindings and verdicts.
  *
  * <p>Contract: {@link #open} loads the object shipped in this jar, attaches the sockops and
- * cgroup_skb/ingress programs to {@link DatapathConfig#cgroup()} and starts a daemon thread that
- * drains decision events every 50 ms. Every setter writes through to the kernel before returning,
+ * cgroup_skb/ingress programs to {@link DatapathConfig#cgroup()} (or, with {@link
+ * DatapathConfig#tcDevices()}, the ingress checks at TC ingress of those devices in the calling
+ * thread's network namespace) and starts a daemon thread that drains decision events every 50 ms. Every setter writes through to the kernel before returning,
  * so a connection attempted after the call returns sees the new state. Methods are thread-safe.
  * What survives the process depends on {@link Lifetime}.
  *
@@ -49,7 +53,22 @@ public final class HandshakeDatapath implements AutoCloseable {
   private static final String OBJECT_RESOURCE = "handshake.bpf.o";
   private static final String SOCKOPS = "synid_sockops";
   private static final String INGRESS = "synid_ingress";
+  private static final String TC_INGRESS = "synid_tc_ingress";
   private static final List<String> PROGRAMS = List.of(SOCKOPS, INGRESS);
+  /** TC filter handle and priority of the TC variant: fixed, so a restarted loader replaces its filter. */
+  private static final int TC_HANDLE = 0x5349;
+  private static final int TC_PRIORITY = 1;
+  private static final int BPF_TC_INGRESS = 1;
+  private static final int BPF_TC_F_REPLACE = 1;
+  private static final int TC_HOOK_SIZE = 24;
+  private static final int TC_OPTS_SIZE = 32;
+  private static final int ARPHRD_ETHER = 1;
+  private static final int ARPHRD_LOOPBACK = 772;
+  /** {@code struct bpf_prog_info}: size and the offsets read (checked against the kernel's BTF by the tests). */
+  static final int PROG_INFO_SIZE = 232;
+  static final int PROG_INFO_ID = 4;
+  static final int PROG_INFO_RUN_TIME_NS = 192;
+  static final int PROG_INFO_RUN_CNT = 200;
   /** Maps and their key/value sizes (struct sizes in handshake.h). */
   static final Map<String, int[]> MAPS = mapSizes();
   private static final int POLL_MS = 50;
@@ -58,6 +77,7 @@ public final class HandshakeDatapath implements AutoCloseable {
   static final int CONFIG_TS_WINDOW = 0;
   static final int CONFIG_NODE_SHIFT = 4;
   static final int CONFIG_WAKEUP_BYTES = 8;
+  static final int CONFIG_ALLOW_EVENT_INTERVAL = 12;
   private static final int WAKEUP_BYTES = 64 * 1024;
 
   private final NativeLibraries n = NativeLibraries.get();
@@ -65,6 +85,8 @@ public final class HandshakeDatapath implements AutoCloseable {
   private final Pointer object;
   private final Map<String, BpfMap> maps = new HashMap<>();
   private final List<Pointer> links = new ArrayList<>();
+  private final List<Integer> tcIfindexes = new ArrayList<>();
+  private int tcNetns = -1;
   private final List<Consumer<HandshakeEvent>> listeners = new CopyOnWriteArrayList<>();
   private final int possibleCpus;
   // Held so the native callback stub stays reachable while the ring buffer exists.
@@ -72,6 +94,8 @@ public final class HandshakeDatapath implements AutoCloseable {
   private final Pointer ringBuffer;
   private final Thread poller;
   private final Object verdictLock = new Object();
+  /** The verdict map's content as last written (hex key -> value), null until first needed. */
+  private Map<String, byte[]> installedVerdicts;
   private volatile boolean running = true;
   private boolean closed;
 
@@ -249,8 +273,10 @@ public final class HandshakeDatapath implements AutoCloseable {
   /**
    * Replaces the whole verdict set. A pair that has port-specific rules but no rule for port 0
    * gets a "ports listed" entry, so other ports are refused as {@link Reason#DENIED_PORT} rather
-   * than {@link Reason#DENIED_PAIR}. New and changed entries are written before stale ones are
-   * deleted; the kernel therefore never sees a pair missing that is allowed before and after.
+   * than {@link Reason#DENIED_PAIR}. Only the difference with the installed set is written (a
+   * one-rule change costs one map update whatever the size of the set); new and changed entries
+   * are written before stale ones are deleted, so the kernel never sees a pair missing that is
+   * allowed before and after. The set is in the kernel map when this method returns.
    */
   public void setVerdicts(Collection<VerdictRule> rules) throws DatapathException {
     Map<List<Integer>, Integer> wanted = new LinkedHashMap<>();
@@ -266,17 +292,30 @@ public final class HandshakeDatapath implements AutoCloseable {
     }
     synchronized (verdictLock) {
       BpfMap map = maps.get("verdicts");
-      Set<String> keep = new HashSet<>();
-      for (Map.Entry<List<Integer>, Integer> e : wanted.entrySet()) {
-        byte[] key = verdictKey(e.getKey().get(0), e.getKey().get(1), e.getKey().get(2));
-        map.put(key, ints(e.getValue()));
-        keep.add(java.util.HexFormat.of().formatHex(key));
-      }
-      for (byte[] key : map.keys(1 << 20)) {
-        if (!keep.contains(java.util.HexFormat.of().formatHex(key))) {
-          map.delete(key);
+      if (installedVerdicts == null) {
+        // First call: learn what the kernel holds (empty, or a pinned map adopted from a
+        // previous process), so that later calls write only the difference.
+        installedVerdicts = new HashMap<>();
+        for (byte[] key : map.keys(1 << 20)) {
+          map.get(key, 4).ifPresent(v -> installedVerdicts.put(HexFormat.of().formatHex(key), v));
         }
       }
+      Map<String, byte[]> next = new HashMap<>();
+      for (Map.Entry<List<Integer>, Integer> e : wanted.entrySet()) {
+        byte[] key = verdictKey(e.getKey().get(0), e.getKey().get(1), e.getKey().get(2));
+        byte[] value = ints(e.getValue());
+        String hex = HexFormat.of().formatHex(key);
+        if (!Arrays.equals(installedVerdicts.get(hex), value)) {
+          map.put(key, value);
+        }
+        next.put(hex, value);
+      }
+      for (String hex : installedVerdicts.keySet()) {
+        if (!next.containsKey(hex)) {
+          map.delete(HexFormat.of().parseHex(hex));
+        }
+      }
+      installedVerdicts = next;
     }
   }
 
@@ -306,6 +345,61 @@ public final class HandshakeDatapath implements AutoCloseable {
       values.put(c, sum);
     }
     return new Counters(values);
+  }
+
+  /**
+   * The kernel's run-time statistics of the attached programs. Run time is only counted while
+   * statistics are enabled ({@link #enableRunTimeStatistics()}); the counts are cumulative since the
+   * programs were loaded.
+   */
+  public List<ProgramStats> programStats() throws DatapathException {
+    List<ProgramStats> stats = new ArrayList<>();
+    for (String name : attachedPrograms()) {
+      int fd = n.bpf.bpf_program__fd(n.bpf.bpf_object__find_program_by_name(object, name));
+      Pointer info = Memory.allocateDirect(n.runtime, PROG_INFO_SIZE);
+      info.put(0, new byte[PROG_INFO_SIZE], 0, PROG_INFO_SIZE);
+      Pointer length = Memory.allocateDirect(n.runtime, 4);
+      length.putInt(0, PROG_INFO_SIZE);
+      int rc = n.bpf.bpf_obj_get_info_by_fd(fd, info, length);
+      if (rc != 0) {
+        throw new DatapathException("reading the statistics of " + name + " failed: errno " + -rc);
+      }
+      stats.add(new ProgramStats(name, info.getInt(PROG_INFO_ID), info.getLong(PROG_INFO_RUN_CNT),
+          info.getLong(PROG_INFO_RUN_TIME_NS)));
+    }
+    return stats;
+  }
+
+  /**
+   * Makes the kernel measure the run time of every eBPF program until the returned handle is
+   * closed (BPF_ENABLE_STATS: the same switch as {@code kernel.bpf_stats_enabled}, but released
+   * with the handle, or when the process dies). Costs a little on every program run.
+   */
+  public static RunTimeStatistics enableRunTimeStatistics() throws DatapathException {
+    NativeLibraries n = NativeLibraries.get();
+    int fd = n.bpf.bpf_enable_stats(0); // BPF_STATS_RUN_TIME
+    if (fd < 0) {
+      throw new DatapathException("enabling run-time statistics failed: errno " + n.errno());
+    }
+    return new RunTimeStatistics(() -> n.libc.close(fd));
+  }
+
+  /** Keeps the kernel's run-time statistics on until closed. */
+  public static final class RunTimeStatistics implements AutoCloseable {
+    private final Runnable release;
+    private boolean closed;
+
+    private RunTimeStatistics(Runnable release) {
+      this.release = release;
+    }
+
+    @Override
+    public synchronized void close() {
+      if (!closed) {
+        closed = true;
+        release.run();
+      }
+    }
   }
 
   /** This datapath's configuration. */
@@ -340,6 +434,7 @@ public final class HandshakeDatapath implements AutoCloseable {
       for (Pointer link : links) {
         n.bpf.bpf_link__detach(link);
       }
+      detachTc();
       close();
     }
     if (config.lifetime() == Lifetime.FAIL_CLOSED) {
@@ -354,6 +449,13 @@ public final class HandshakeDatapath implements AutoCloseable {
       n.bpf.bpf_link__destroy(link);
     }
     links.clear();
+    if (config.lifetime() == Lifetime.FAIL_OPEN) {
+      detachTc();
+    }
+    if (tcNetns >= 0) {
+      n.libc.close(tcNetns);
+      tcNetns = -1;
+    }
     n.bpf.bpf_object__close(object);
   }
 
@@ -399,6 +501,7 @@ public final class HandshakeDatapath implements AutoCloseable {
     cfg.putInt(CONFIG_NODE_SHIFT, config.nodeShift());
     // Wake the event reader early only when this much is pending; otherwise it drains on its timer.
     cfg.putInt(CONFIG_WAKEUP_BYTES, WAKEUP_BYTES);
+    cfg.putInt(CONFIG_ALLOW_EVENT_INTERVAL, (int) config.allowedEventInterval().toMillis());
     Pointer data = Memory.allocateDirect(n.runtime, CONFIG_SIZE);
     data.put(0, cfg.array(), 0, CONFIG_SIZE);
     int rc = n.bpf.bpf_map__set_initial_value(rodata, data, CONFIG_SIZE);
@@ -413,7 +516,10 @@ public final class HandshakeDatapath implements AutoCloseable {
       throw new DatapathException("cannot open cgroup " + config.cgroup() + ": errno " + n.errno());
     }
     try {
-      for (String name : PROGRAMS) {
+      for (String name : attachedPrograms()) {
+        if (name.equals(TC_INGRESS)) {
+          continue;
+        }
         Pointer prog = n.bpf.bpf_object__find_program_by_name(obj, name);
         if (prog == null) {
           throw failure("program " + name + " missing from the object");
@@ -424,6 +530,114 @@ public final class HandshakeDatapath implements AutoCloseable {
     } finally {
       n.libc.close(cgroupFd);
     }
+    if (!config.tcDevices().isEmpty()) {
+      attachTc(obj);
+    }
+  }
+
+  private List<String> attachedPrograms() {
+    return config.tcDevices().isEmpty() ? PROGRAMS : List.of(SOCKOPS, TC_INGRESS);
+  }
+
+  /**
+   * Attaches the TC variant to every configured device of the calling thread's network namespace.
+   * The namespace is remembered (as an fd) so that detaching works from any thread.
+   */
+  private void attachTc(Pointer obj) throws DatapathException {
+    Pointer prog = n.bpf.bpf_object__find_program_by_name(obj, TC_INGRESS);
+    if (prog == null) {
+      throw failure("program " + TC_INGRESS + " missing from the object");
+    }
+    int progFd = n.bpf.bpf_program__fd(prog);
+    tcNetns = n.libc.open("/proc/thread-self/ns/net", LibC.O_RDONLY | LibC.O_CLOEXEC);
+    if (tcNetns < 0) {
+      throw new DatapathException("cannot open this thread's network namespace: errno " + n.errno());
+    }
+    for (String device : config.tcDevices()) {
+      int ifindex = n.libc.if_nametoindex(device);
+      if (ifindex == 0) {
+        throw new DatapathException("no device " + device + " in this thread's network namespace");
+      }
+      int type = deviceType(device);
+      if (type != ARPHRD_ETHER && type != ARPHRD_LOOPBACK) {
+        // The program's fast path reads a 14-byte MAC header.
+        throw new DatapathException("device " + device + " has link type " + type
+            + ": the TC variant supports Ethernet and loopback devices only (use cgroup_skb)");
+      }
+      Pointer hook = tcHook(ifindex);
+      int rc = n.bpf.bpf_tc_hook_create(hook);
+      if (rc != 0 && rc != -17) { // -EEXIST: a clsact qdisc is already there
+        throw failure("creating the clsact hook on " + device + " failed: errno " + -rc);
+      }
+      Pointer opts = tcOpts(progFd, BPF_TC_F_REPLACE);
+      rc = n.bpf.bpf_tc_attach(hook, opts);
+      if (rc != 0) {
+        throw failure("attaching " + TC_INGRESS + " to " + device + " failed: errno " + -rc);
+      }
+      tcIfindexes.add(ifindex);
+    }
+  }
+
+  private int deviceType(String device) throws DatapathException {
+    int fd = n.libc.socket(LibC.AF_INET, LibC.SOCK_DGRAM, 0);
+    if (fd < 0) {
+      throw new DatapathException("socket() failed: errno " + n.errno());
+    }
+    try {
+      Pointer ifreq = Memory.allocateDirect(n.runtime, 40);
+      byte[] name = device.getBytes(StandardCharsets.US_ASCII);
+      ifreq.put(0, name, 0, name.length);
+      if (n.libc.ioctl(fd, LibC.SIOCGIFHWADDR, ifreq) != 0) {
+        throw new DatapathException("cannot read the link type of " + device + ": errno " + n.errno());
+      }
+      return ifreq.getShort(16) & 0xffff;
+    } finally {
+      n.libc.close(fd);
+    }
+  }
+
+  private Pointer tcHook(int ifindex) {
+    Pointer hook = Memory.allocateDirect(n.runtime, TC_HOOK_SIZE);
+    hook.putLong(0, TC_HOOK_SIZE);
+    hook.putInt(8, ifindex);
+    hook.putInt(12, BPF_TC_INGRESS);
+    return hook;
+  }
+
+  private Pointer tcOpts(int progFd, int flags) {
+    Pointer opts = Memory.allocateDirect(n.runtime, TC_OPTS_SIZE);
+    opts.putLong(0, TC_OPTS_SIZE);
+    opts.putInt(8, progFd);
+    opts.putInt(12, flags);
+    opts.putInt(20, TC_HANDLE);
+    opts.putInt(24, TC_PRIORITY);
+    return opts;
+  }
+
+  /** Removes this datapath's TC filters, from a short-lived thread inside their namespace. */
+  private void detachTc() {
+    if (tcIfindexes.isEmpty()) {
+      return;
+    }
+    Thread t = new Thread(() -> {
+      if (n.libc.setns(tcNetns, LibC.CLONE_NEWNET) != 0) {
+        LOG.log(Level.WARNING, "cannot enter the TC devices'' namespace: errno {0}", n.errno());
+        return;
+      }
+      for (int ifindex : tcIfindexes) {
+        int rc = n.bpf.bpf_tc_detach(tcHook(ifindex), tcOpts(0, 0));
+        if (rc != 0 && rc != -2) { // -ENOENT: the device or the filter is gone already
+          LOG.log(Level.WARNING, "detaching the TC filter from ifindex {0} failed: errno {1}", ifindex, -rc);
+        }
+      }
+    }, "synid-tc-detach");
+    t.start();
+    try {
+      t.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    tcIfindexes.clear();
   }
 
   private Pointer attachOwned(Pointer prog, String name, int cgroupFd) throws DatapathException {
@@ -509,7 +723,7 @@ public final class HandshakeDatapath implements AutoCloseable {
     m.put("modes", new int[] {8, 4});
     m.put("counters", new int[] {4, 8});
     m.put("events", new int[] {0, 0});
-    m.put("conn_store", new int[] {4, 8});
+    m.put("event_seen", new int[] {28, 8});
     return Map.copyOf(m);
   }
 

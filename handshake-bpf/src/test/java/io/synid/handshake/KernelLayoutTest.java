@@ -56,7 +56,8 @@ class KernelLayoutTest {
     assertStruct("binding", 8, Map.of("identity", 0, "node", 4));
     assertStruct("verdict_key", 12, Map.of("src_identity", 0, "dst_identity", 4, "port", 8));
     assertStruct("lpm_key", 20, Map.of("prefixlen", 0, "addr", 4));
-    assertStruct("conn_state", 8, Map.of("ident", 0, "peer_node", 4));
+    assertStruct("event_key", 28, Map.of("peer_addr", 0, "local_ident", 16, "peer_ident", 20, "server_port", 24,
+        "kind", 26, "reason", 27));
 
     // The sizes the loader checks every update against.
     Map<String, int[]> maps = HandshakeDatapath.MAPS;
@@ -68,6 +69,37 @@ class KernelLayoutTest {
     assertThat(maps.get("peer_nodes")[0]).isEqualTo(btfSize("lpm_key"));
     assertThat(maps.get("local_ids")[1]).isEqualTo(btfSize("local_identity"));
     assertThat(maps.get("key_state")[1]).isEqualTo(btfSize("key_state"));
+    assertThat(maps.get("event_seen")[0]).isEqualTo(btfSize("event_key"));
+  }
+
+  @Test
+  void programInfoOffsetsMatchTheRunningKernel() {
+    // bpf_prog_info is the kernel's struct, read by programStats(): check it against the kernel's BTF.
+    List<String> kernel = run("bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "raw").lines()
+        .toList();
+    Map<String, Integer> offsets = structOffsets(kernel, "bpf_prog_info");
+    assertThat(offsets).containsEntry("id", HandshakeDatapath.PROG_INFO_ID)
+        .containsEntry("run_time_ns", HandshakeDatapath.PROG_INFO_RUN_TIME_NS)
+        .containsEntry("run_cnt", HandshakeDatapath.PROG_INFO_RUN_CNT);
+  }
+
+  private static Map<String, Integer> structOffsets(List<String> dump, String name) {
+    for (int i = 0; i < dump.size(); i++) {
+      Matcher head = BTF_STRUCT.matcher(dump.get(i));
+      if (head.find() && head.group(2).equals(name)) {
+        assertThat(Integer.parseInt(head.group(3))).as("size of %s", name)
+            .isLessThanOrEqualTo(HandshakeDatapath.PROG_INFO_SIZE + 64);
+        Map<String, Integer> actual = new LinkedHashMap<>();
+        for (int m = 1; m <= Integer.parseInt(head.group(4)); m++) {
+          Matcher member = BTF_MEMBER.matcher(dump.get(i + m));
+          if (member.find()) {
+            actual.put(member.group(1), Integer.parseInt(member.group(2)) / 8);
+          }
+        }
+        return actual;
+      }
+    }
+    return fail("no struct " + name + " in the kernel's BTF");
   }
 
   @Test
@@ -75,7 +107,8 @@ class KernelLayoutTest {
     assertStruct("synid_config", HandshakeDatapath.CONFIG_SIZE, Map.of(
         "ts_window_s", HandshakeDatapath.CONFIG_TS_WINDOW,
         "node_shift", HandshakeDatapath.CONFIG_NODE_SHIFT,
-        "wakeup_bytes", HandshakeDatapath.CONFIG_WAKEUP_BYTES));
+        "wakeup_bytes", HandshakeDatapath.CONFIG_WAKEUP_BYTES,
+        "allow_event_interval_ms", HandshakeDatapath.CONFIG_ALLOW_EVENT_INTERVAL));
     // set_initial_value replaces all of .rodata: cfg must be its only variable, at offset 0.
     int at = indexOf("DATASEC '.rodata'");
     assertThat(btf.get(at)).contains("vlen=1");
@@ -104,6 +137,24 @@ class KernelLayoutTest {
     expected.put("reason", HandshakeEvent.OFF_REASON);
     expected.put("key_id", HandshakeEvent.OFF_KEY_ID);
     assertDwarfStruct("handshake_event", HandshakeEvent.SIZE, expected);
+  }
+
+  @Test
+  void counterEnumMatchesTheKernelIndexes() {
+    String dump = run("llvm-dwarfdump", "--debug-info", "--name=counter", "--show-children", object.toString());
+    Matcher m = Pattern.compile("DW_AT_name\\s+\\(\"(CNT_\\w+)\"\\)\\s+DW_AT_const_value\\s+\\((\\d+)\\)")
+        .matcher(dump);
+    Map<String, Integer> kernel = new LinkedHashMap<>();
+    while (m.find()) {
+      kernel.put(m.group(1), Integer.parseInt(m.group(2)));
+    }
+    assertThat(kernel).as("enum counter in the object").isNotEmpty();
+    for (Counter c : Counter.values()) {
+      String name = "CNT_" + c.name().replace("OPTION_", "OPT_");
+      assertThat(kernel).as("kernel index of %s", c).containsEntry(name, c.ordinal());
+    }
+    assertThat(kernel).containsEntry("CNT_MAX", Counter.KERNEL_SLOTS);
+    assertThat(kernel).hasSize(Counter.values().length + 1);
   }
 
   @Test

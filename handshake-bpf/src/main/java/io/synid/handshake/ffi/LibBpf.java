@@ -24,6 +24,21 @@ public interface LibBpf {
 
   int bpf_map__fd(Pointer map);
 
+  int bpf_program__fd(Pointer prog);
+
+  int bpf_obj_get_info_by_fd(int fd, Pointer info, Pointer infoLength);
+
+  @SaveError
+  int bpf_enable_stats(int type);
+
+  int bpf_tc_hook_create(Pointer hook);
+
+  int bpf_tc_hook_destroy(Pointer hook);
+
+  int bpf_tc_attach(Pointer hook, Pointer opts);
+
+  int bpf_tc_detach(Pointer hook, Pointer opts);
+
   int bpf_map__set_pin_path(Pointer map, String path);
 
   int bpf_map__set_initial_value(Pointer map, Pointer data, @size_t long size);

@@ -1,66 +1,146 @@
 package io.synid.harness.handshake;
 
 import io.synid.handshake.Counter;
+import io.synid.handshake.DatapathConfig;
+import io.synid.handshake.HandshakeDatapath;
+import io.synid.handshake.HandshakeEvent;
+import io.synid.handshake.ProgramStats;
+import io.synid.handshake.VerdictRule;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Connection rate and connect latency with and without the handshake programs, on the same path
- * in the same run: veth between two namespaces, and loopback inside one. Not a test: it prints
- * ratios (with Synid / plain TCP). Phases alternate (plain, synid, plain, synid, ...) so drift on a
- * shared machine hits both sides; each phase is a fixed number of sequential connect+close.
+ * The handshake datapath against plain TCP on the same path in the same run: veth between two
+ * namespaces (client on A, server on B) and loopback inside B. Not a test: it prints Markdown
+ * tables of ratios (with Synid / plain TCP), the median over rounds and the spread (min-max).
+ * Phases alternate plain, synid, plain, synid... so drift on a shared machine hits both sides.
  *
- * <p>Usage: {@code HandshakeBenchmark [connections per phase] [rounds]} (defaults 2000, 3).
+ * <p>Sections: connection rate and connect latency; in-kernel CPU per connection (run-time
+ * statistics, a separate phase); established throughput; 1-byte round trip; SYN retransmissions
+ * cold (first connection after a fresh load) and warm (all rate phases); verdict update latency.
+ *
+ * <p>Usage: {@code HandshakeBenchmark [connections per phase] [rounds]} (defaults 1000, 15). Ratios
+ * are the median of the per-round ratios; many short rounds resist this machine's noise better
+ * than a few long ones.
  */
 public final class HandshakeBenchmark {
+
+  private static final int ECHO_PORT = 8081;
+  private static final long TRANSFER_BYTES = 256L << 20;
+  private static final int PINGS = 5_000;
+  private static final int COLD_TRIALS = 20;
+  private static final int VERDICT_TRIALS = 20;
+  private static final int FILLER_RULES = 5_000;
 
   private HandshakeBenchmark() {}
 
   record Phase(double connectionsPerSecond, double p50Micros, double p99Micros) {}
 
+  record Route(String name, NodeThread client, InetAddress target) {}
+
   public static void main(String[] args) throws Exception {
-    int perPhase = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    try (TwoNodes nodes = TwoNodes.start()) {
+    int perPhase = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+    System.out.printf(Locale.ROOT, "load average at start: %s%n", loadAverage());
+    try (TwoNodes nodes = TwoNodes.start(n -> DatapathConfig.failOpen(n.cgroup))) {
       nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, TwoNodes.PORT));
-      report("veth", nodes, nodes.a.thread("client"), TwoNodes.B4, perPhase, rounds);
-      report("loopback", nodes, nodes.b.thread("local"), InetAddress.getByName("127.0.0.1"), perPhase, rounds);
+      nodes.closeLater(EchoServer.listen(nodes.b.thread("server"), null, ECHO_PORT));
+      List<Route> paths = List.of(new Route("veth", nodes.a.thread("client"), TwoNodes.B4),
+          new Route("loopback", nodes.b.thread("local"), InetAddress.getByName("127.0.0.1")));
+
+      System.out.println("\n### Connection rate and connect latency (" + perPhase + " sequential connections per phase, "
+          + rounds + " rounds)\n");
+      System.out.println("| path | plain conn/s | synid conn/s | rate ratio (min-max) | p50 plain / synid (us) | p50 ratio "
+          + "(min-max) | p99 plain / synid (us) | p99 ratio (min-max) | SYN retransmits plain / synid | denied |");
+      System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+      for (Route p : paths) {
+        rates(nodes, p, perPhase, rounds);
+      }
+      System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
+
+      System.out.println("\n### In-kernel CPU per connection (run-time statistics on, " + perPhase
+          + " connections)\n");
+      System.out.println("| path | node | program | runs | runs per connection | ns per run | ns per connection |");
+      System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
+      for (Route p : paths) {
+        cost(nodes, p, perPhase);
+      }
+      System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
+
+      System.out.println("\n### Established throughput (" + (TRANSFER_BYTES >> 20) + " MiB per phase) and 1-byte round"
+          + " trip (" + PINGS + " per phase), " + rounds + " rounds\n");
+      System.out.println("| path | plain MiB/s | synid MiB/s | throughput ratio (min-max) | RTT p50 plain / synid (us) "
+          + "| RTT ratio (min-max) |");
+      System.out.println("| --- | --- | --- | --- | --- | --- |");
+      for (Route p : paths) {
+        established(nodes, p, rounds);
+      }
+      System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
+
+      System.out.println("\n### SYN loss, cold: first connection after a fresh load (" + COLD_TRIALS + " trials)\n");
+      System.out.println("| path | connected | SYN retransmits | denied | connect p50 / max (us) |");
+      System.out.println("| --- | --- | --- | --- | --- |");
+      for (Route p : paths) {
+        cold(nodes, p);
+      }
+
+      System.out.println("\n### Verdict update latency (" + VERDICT_TRIALS + " trials, " + FILLER_RULES
+          + " other rules in the set)\n");
+      verdictLatency(nodes);
+      System.out.printf(Locale.ROOT, "%nload average at end: %s%n", loadAverage());
     }
   }
 
-  private static void report(String path, TwoNodes nodes, NodeThread client, InetAddress target, int n, int rounds)
-      throws Exception {
+  // ---- connection rate ----
+
+  private static void rates(TwoNodes nodes, Route p, int n, int rounds) throws Exception {
     List<Phase> plain = new ArrayList<>();
     List<Phase> synid = new ArrayList<>();
     long denied = 0;
-    run(client, target, 200); // warm the JIT and the path
+    long plainRetrans = 0;
+    long synidRetrans = 0;
+    run(p, 200); // warm the JIT and the path
     for (int r = 0; r < rounds; r++) {
       nodes.attached(false);
-      plain.add(run(client, target, n));
+      long before = synRetransmits(p.client());
+      plain.add(run(p, n));
+      plainRetrans += synRetransmits(p.client()) - before;
       nodes.attached(true);
-      synid.add(run(client, target, n));
+      before = synRetransmits(p.client());
+      synid.add(run(p, n));
+      synidRetrans += synRetransmits(p.client()) - before;
       denied += nodes.a.datapath.counters().get(Counter.DENIED) + nodes.b.datapath.counters().get(Counter.DENIED);
     }
-    Phase p = median(plain);
-    Phase s = median(synid);
-    System.out.printf(Locale.ROOT, "%-8s plain: %8.0f conn/s p50 %7.1f us p99 %7.1f us%n", path,
-        p.connectionsPerSecond(), p.p50Micros(), p.p99Micros());
-    System.out.printf(Locale.ROOT, "%-8s synid: %8.0f conn/s p50 %7.1f us p99 %7.1f us (denied %d)%n", path,
-        s.connectionsPerSecond(), s.p50Micros(), s.p99Micros(), denied);
-    System.out.printf(Locale.ROOT, "%-8s ratio: rate %.3fx  p50 %.3fx  p99 %.3fx%n", path,
-        s.connectionsPerSecond() / p.connectionsPerSecond(), s.p50Micros() / p.p50Micros(),
-        s.p99Micros() / p.p99Micros());
+    double[] rate = ratios(plain, synid, Phase::connectionsPerSecond);
+    double[] p50 = ratios(plain, synid, Phase::p50Micros);
+    double[] p99 = ratios(plain, synid, Phase::p99Micros);
+    System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %s | %.0f / %.0f | %s | %.0f / %.0f | %s | %d / %d | %d |%n",
+        p.name(), median(plain, Phase::connectionsPerSecond), median(synid, Phase::connectionsPerSecond),
+        ratioCell(rate), median(plain, Phase::p50Micros), median(synid, Phase::p50Micros), ratioCell(p50),
+        median(plain, Phase::p99Micros), median(synid, Phase::p99Micros), ratioCell(p99), plainRetrans,
+        synidRetrans, denied);
   }
 
-  private static Phase run(NodeThread client, InetAddress target, int n) throws Exception {
+  private static Phase run(Route p, int n) throws Exception {
     long[] micros = new long[n];
     long start = System.nanoTime();
     for (int i = 0; i < n; i++) {
       long t0 = System.nanoTime();
-      Client.Attempt c = Client.connect(client, target, TwoNodes.PORT, 3_000);
+      Client.Attempt c = Client.connect(p.client(), p.target(), TwoNodes.PORT, 3_000);
       micros[i] = (System.nanoTime() - t0) / 1_000;
       if (!c.connected()) {
         throw new IllegalStateException("connection " + i + " failed: " + c.failure());
@@ -72,10 +152,262 @@ public final class HandshakeBenchmark {
     return new Phase(n / seconds, micros[n / 2], micros[(int) (n * 0.99)]);
   }
 
-  private static Phase median(List<Phase> phases) {
-    double[] rate = phases.stream().mapToDouble(Phase::connectionsPerSecond).sorted().toArray();
-    double[] p50 = phases.stream().mapToDouble(Phase::p50Micros).sorted().toArray();
-    double[] p99 = phases.stream().mapToDouble(Phase::p99Micros).sorted().toArray();
-    return new Phase(rate[rate.length / 2], p50[p50.length / 2], p99[p99.length / 2]);
+  // ---- in-kernel cost ----
+
+  private static void cost(TwoNodes nodes, Route p, int n) throws Exception {
+    try (HandshakeDatapath.RunTimeStatistics stats = HandshakeDatapath.enableRunTimeStatistics()) {
+      nodes.attached(false);
+      nodes.attached(true); // fresh programs: their counts start at zero
+      run(p, n);
+      double total = 0;
+      for (TwoNodes.Node node : List.of(nodes.a, nodes.b)) {
+        for (ProgramStats s : node.datapath.programStats()) {
+          if (s.runCount() == 0) {
+            continue;
+          }
+          double perConnection = (double) s.runTimeNanos() / n;
+          total += perConnection;
+          System.out.printf(Locale.ROOT, "| %s | %s | %s | %d | %.1f | %.0f | %.0f |%n", p.name(),
+              node == nodes.a ? "A" : "B", s.program(), s.runCount(), (double) s.runCount() / n, s.nanosPerRun(),
+              perConnection);
+        }
+      }
+      System.out.printf(Locale.ROOT, "| %s | both | all | | | | **%.0f** |%n", p.name(), total);
+
+      // Established connections: what runs per segment once the handshake is over.
+      allowEchoPort(nodes);
+      List<ProgramStats> before = programStats(nodes);
+      measureEstablished(p);
+      List<ProgramStats> after = programStats(nodes);
+      for (int i = 0; i < after.size(); i++) {
+        ProgramStats a = after.get(i);
+        ProgramStats b = before.get(i);
+        long runs = a.runCount() - b.runCount();
+        long nanos = a.runTimeNanos() - b.runTimeNanos();
+        if (runs > 0) {
+          System.out.printf(Locale.ROOT, "| %s, established (%d MiB + %d pings) | %s | %s | %d | | %.0f | total %.2f ms |%n",
+              p.name(), TRANSFER_BYTES >> 20, PINGS, i < after.size() / 2 ? "A" : "B", a.program(), runs,
+              (double) nanos / runs, nanos / 1e6);
+        }
+      }
+    }
+  }
+
+  private static List<ProgramStats> programStats(TwoNodes nodes) throws Exception {
+    List<ProgramStats> all = new ArrayList<>(nodes.a.datapath.programStats());
+    all.addAll(nodes.b.datapath.programStats());
+    return all;
+  }
+
+  // ---- established connections ----
+
+  private static void established(TwoNodes nodes, Route p, int rounds) throws Exception {
+    List<double[]> plain = new ArrayList<>();
+    List<double[]> synid = new ArrayList<>();
+    allowEchoPort(nodes);
+    measureEstablished(p); // warm-up
+    for (int r = 0; r < rounds; r++) {
+      nodes.attached(false);
+      plain.add(measureEstablished(p));
+      nodes.attached(true);
+      allowEchoPort(nodes);
+      synid.add(measureEstablished(p));
+    }
+    double[] tput = ratiosOf(plain, synid, 0);
+    double[] rtt = ratiosOf(plain, synid, 1);
+    System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %s | %.1f / %.1f | %s |%n", p.name(), medianOf(plain, 0),
+        medianOf(synid, 0), ratioCell(tput), medianOf(plain, 1), medianOf(synid, 1), ratioCell(rtt));
+  }
+
+  /** The baseline policy plus the echo port for both clients, on both nodes (each checks its end). */
+  private static void allowEchoPort(TwoNodes nodes) throws Exception {
+    List<VerdictRule> rules = new ArrayList<>();
+    for (int client : new int[] {TwoNodes.CLIENT_ID, TwoNodes.LOCAL_ID}) {
+      rules.add(new VerdictRule(client, TwoNodes.SERVER_ID, TwoNodes.PORT, true));
+      rules.add(new VerdictRule(client, TwoNodes.SERVER_ID, ECHO_PORT, true));
+    }
+    nodes.a.datapath.setVerdicts(rules);
+    nodes.b.datapath.setVerdicts(rules);
+  }
+
+  /** {MiB/s of one bulk transfer, p50 of 1-byte round trips in us}. */
+  private static double[] measureEstablished(Route p) throws Exception {
+    Client.Attempt bulk = Client.connect(p.client(), p.target(), TwoNodes.PORT, 3_000);
+    if (!bulk.connected()) {
+      throw new IllegalStateException("bulk connection failed: " + bulk.failure());
+    }
+    double mibPerSecond;
+    try (Socket s = bulk.socket()) {
+      long t0 = System.nanoTime();
+      long got = Client.transfer(s, TRANSFER_BYTES);
+      mibPerSecond = (got / (double) (1 << 20)) / ((System.nanoTime() - t0) / 1e9);
+    }
+    Client.Attempt echo = Client.connect(p.client(), p.target(), ECHO_PORT, 3_000);
+    if (!echo.connected()) {
+      throw new IllegalStateException("echo connection failed: " + echo.failure());
+    }
+    long[] rtt = new long[PINGS];
+    try (Socket s = echo.socket()) {
+      s.setTcpNoDelay(true);
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      for (int i = 0; i < PINGS; i++) {
+        long t0 = System.nanoTime();
+        out.write(1);
+        if (in.read() < 0) {
+          throw new IllegalStateException("echo server closed");
+        }
+        rtt[i] = System.nanoTime() - t0;
+      }
+    }
+    Arrays.sort(rtt);
+    return new double[] {mibPerSecond, rtt[PINGS / 2] / 1_000.0};
+  }
+
+  // ---- SYN loss ----
+
+  private static void cold(TwoNodes nodes, Route p) throws Exception {
+    long retrans = 0;
+    long denied = 0;
+    int connected = 0;
+    long[] micros = new long[COLD_TRIALS];
+    for (int i = 0; i < COLD_TRIALS; i++) {
+      nodes.attached(false);
+      nodes.attached(true);
+      long before = synRetransmits(p.client());
+      long t0 = System.nanoTime();
+      Client.Attempt c = Client.connect(p.client(), p.target(), TwoNodes.PORT, 5_000);
+      micros[i] = (System.nanoTime() - t0) / 1_000;
+      if (c.connected()) {
+        connected++;
+        c.socket().close();
+      }
+      retrans += synRetransmits(p.client()) - before;
+      denied += nodes.a.datapath.counters().get(Counter.DENIED) + nodes.b.datapath.counters().get(Counter.DENIED);
+    }
+    Arrays.sort(micros);
+    System.out.printf(Locale.ROOT, "| %s | %d / %d | %d | %d | %d / %d |%n", p.name(), connected, COLD_TRIALS, retrans,
+        denied, micros[COLD_TRIALS / 2], micros[COLD_TRIALS - 1]);
+  }
+
+  /** TcpExt TCPSynRetrans of the namespace {@code thread} lives in. */
+  private static long synRetransmits(NodeThread thread) throws Exception {
+    return thread.call(() -> {
+      List<String> lines = Files.readAllLines(Path.of("/proc/thread-self/net/netstat"));
+      for (int i = 0; i + 1 < lines.size(); i += 2) {
+        String[] names = lines.get(i).split(" ");
+        String[] values = lines.get(i + 1).split(" ");
+        for (int k = 1; k < names.length && k < values.length; k++) {
+          if (names[0].equals("TcpExt:") && names[k].equals("TCPSynRetrans")) {
+            return Long.parseLong(values[k]);
+          }
+        }
+      }
+      throw new IllegalStateException("no TcpExt TCPSynRetrans in /proc/thread-self/net/netstat");
+    });
+  }
+
+  // ---- verdict updates ----
+
+  private static void verdictLatency(TwoNodes nodes) throws Exception {
+    // Every event reported here: the first ALLOW after the update is the decision being timed.
+    nodes.reopen(nodes.b, DatapathConfig.failOpen(nodes.b.cgroup).withAllowedEventInterval(Duration.ZERO));
+    List<VerdictRule> others = new ArrayList<>();
+    for (int i = 0; i < FILLER_RULES; i++) {
+      others.add(new VerdictRule(10_000 + i, TwoNodes.SERVER_ID, 1000 + i % 100, true));
+    }
+    others.add(new VerdictRule(TwoNodes.LOCAL_ID, TwoNodes.SERVER_ID, TwoNodes.PORT, true));
+    List<VerdictRule> allowed = new ArrayList<>(others);
+    allowed.add(new VerdictRule(TwoNodes.CLIENT_ID, TwoNodes.SERVER_ID, TwoNodes.PORT, true));
+    long[] call = new long[VERDICT_TRIALS];
+    long[] decided = new long[VERDICT_TRIALS];
+    long[] connected = new long[VERDICT_TRIALS];
+    NodeThread client = nodes.a.thread("client");
+    for (int t = 0; t < VERDICT_TRIALS; t++) {
+      nodes.b.datapath.setVerdicts(others);
+      nodes.b.events.clear();
+      long deniedBefore = nodes.b.datapath.counters().get(Counter.DENIED);
+      CompletableFuture<Long> done = CompletableFuture.supplyAsync(() -> {
+        try {
+          return client.call(() -> connectUntilAllowed(10_000));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      // Wait until the pair is being refused, then allow it.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (nodes.b.datapath.counters().get(Counter.DENIED) == deniedBefore && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      long t0 = System.nanoTime();
+      nodes.b.datapath.setVerdicts(allowed);
+      call[t] = System.nanoTime() - t0;
+      long end = done.get(20, TimeUnit.SECONDS);
+      connected[t] = end - t0;
+      HandshakeEvent first = nodes.b.awaitEvent(e -> e.kind() == HandshakeEvent.Kind.SYN
+          && e.action() == HandshakeEvent.Action.ALLOW && e.peerIdent() == TwoNodes.CLIENT);
+      decided[t] = first.timestampNanos() - t0;
+    }
+    System.out.println("| measure | p50 (ms) | max (ms) |");
+    System.out.println("| --- | --- | --- |");
+    row("setVerdicts() returns: the kernel map holds the new set", call);
+    row("update start -> first SYN of the pair allowed in the kernel (event timestamp)", decided);
+    row("update start -> client connected (client retries every 2 ms)", connected);
+    nodes.reopen(nodes.b, DatapathConfig.failOpen(nodes.b.cgroup));
+  }
+
+  /** Connects with 2 ms attempts until one succeeds; returns System.nanoTime() at success. */
+  private static long connectUntilAllowed(int maxAttempts) throws Exception {
+    for (int i = 0; i < maxAttempts; i++) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(TwoNodes.B4, TwoNodes.PORT), 2);
+        return System.nanoTime();
+      } catch (SocketTimeoutException e) {
+        // refused by the datapath: try again
+      }
+    }
+    throw new IllegalStateException("never allowed");
+  }
+
+  private static void row(String what, long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f |%n", what, sorted[sorted.length / 2] / 1e6,
+        sorted[sorted.length - 1] / 1e6);
+  }
+
+  // ---- statistics ----
+
+  private static String loadAverage() throws Exception {
+    return Files.readString(Path.of("/proc/loadavg")).trim();
+  }
+
+  private static <T> double median(List<T> phases, ToDoubleFunction<T> f) {
+    double[] v = phases.stream().mapToDouble(f).sorted().toArray();
+    return v[v.length / 2];
+  }
+
+  /** Per-round ratios synid / plain, sorted. */
+  private static <T> double[] ratios(List<T> plain, List<T> synid, ToDoubleFunction<T> f) {
+    double[] r = new double[plain.size()];
+    for (int i = 0; i < r.length; i++) {
+      r[i] = f.applyAsDouble(synid.get(i)) / f.applyAsDouble(plain.get(i));
+    }
+    Arrays.sort(r);
+    return r;
+  }
+
+  private static double[] ratiosOf(List<double[]> plain, List<double[]> synid, int index) {
+    return ratios(plain, synid, v -> v[index]);
+  }
+
+  private static double medianOf(List<double[]> phases, int index) {
+    return median(phases, v -> v[index]);
+  }
+
+  private static String ratioCell(double[] sortedRatios) {
+    return String.format(Locale.ROOT, "%.3fx (%.2f-%.2f)", sortedRatios[sortedRatios.length / 2], sortedRatios[0],
+        sortedRatios[sortedRatios.length - 1]);
   }
 }

@@ -245,8 +245,10 @@ class HandshakeEndToEndTest {
     Thread load = new Thread(() -> {
       try {
         client.call(() -> {
-          // Bounded: at most 3000 connections or until the rotation is done.
-          for (int i = 0; i < 3000 && !stop.get(); i++) {
+          // Bounded: until the rotation is done, at most 60 s or 20000 connections (fewer than the
+          // ephemeral ports TIME_WAIT can hold; a fast datapath does 3000 in half a second).
+          long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+          for (int i = 0; i < 20_000 && !stop.get() && System.nanoTime() < deadline; i++) {
             try (java.net.Socket s = new java.net.Socket()) {
               s.connect(new java.net.InetSocketAddress(B4, PORT), 3_000);
               ok.incrementAndGet();
@@ -297,6 +299,108 @@ class HandshakeEndToEndTest {
     nodes.a.awaitEvent(e -> e.kind() == Kind.SYN_ACK && e.keyId() == next);
     assertThat(nodes.b.events).noneMatch(e -> e.action() != Action.ALLOW);
     assertThat(nodes.a.events).noneMatch(e -> e.action() != Action.ALLOW);
+  }
+
+  @Test
+  void aRetransmittedSynIsSignedAndAVerdictUpdateDecidesIt() throws Exception {
+    // The pair starts denied: the first SYN is dropped. The verdict arrives while the client waits;
+    // the SYN retransmitted from the kernel's timer (softirq, signed from the connecting table)
+    // passes.
+    nodes.b.datapath.setVerdicts(List.of(new VerdictRule(TwoNodes.LOCAL_ID, SERVER_ID, PORT, true)));
+    java.util.concurrent.CompletableFuture<Client.Attempt> pending = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> {
+          try {
+            return Client.connect(nodes.a.thread("client"), B4, PORT, 8_000);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    HandshakeEvent denied = nodes.b.awaitEvent(e -> e.kind() == Kind.SYN && e.peerIdent() == CLIENT
+        && e.action() == Action.DENY);
+    assertThat(denied.reason()).isEqualTo(Reason.DENIED_PAIR);
+    nodes.b.datapath.setVerdicts(List.of(new VerdictRule(CLIENT_ID, SERVER_ID, PORT, true)));
+    Client.Attempt c = pending.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    closeQuietly(c);
+    assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+    assertThat(denied.peerPort()).isEqualTo(c.localPort());
+    HandshakeEvent allowed = nodes.b.awaitEvent(e -> e.kind() == Kind.SYN && e.peerPort() == c.localPort()
+        && e.action() == Action.ALLOW);
+    assertThat(allowed.reason()).isEqualTo(Reason.OK);
+    assertThat(nodes.a.datapath.counters().get(Counter.OPTION_WRITTEN_SYN)).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void mutualClientGetsASignedSynAckAfterTheFirstOneIsLost() throws Exception {
+    // A's first check of the SYN-ACK fails (wrong receive key), so A drops it. The request timer's
+    // retransmission carries no FP1 (the SYN is not saved) and a mutual client drops that too; the
+    // answer to A's retransmitted SYN is signed again (the SYN this CPU just verified).
+    PairwiseKeys real = PairwiseKeys.derive(nodes.a.keys, TwoNodes.NODE_A, nodes.b.keys.publicKey(),
+        TwoNodes.NODE_B, TwoNodes.EPOCH);
+    PairwiseKeys wrongRx = PairwiseKeys.derive(NodeKeyPair.generate(), TwoNodes.NODE_A, nodes.b.keys.publicKey(),
+        TwoNodes.NODE_B, TwoNodes.EPOCH);
+    nodes.a.datapath.setPeerKeys(new PairwiseKeys(TwoNodes.NODE_B, TwoNodes.EPOCH, real.tx(), wrongRx.rx()));
+    nodes.a.datapath.setMode(nodes.a.cgroupId("client"), WorkloadMode.ENFORCE_MUTUAL);
+    java.util.concurrent.CompletableFuture<Client.Attempt> pending = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> {
+          try {
+            return Client.connect(nodes.a.thread("client"), B4, PORT, 10_000);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    HandshakeEvent lost = nodes.a.awaitEvent(e -> e.kind() == Kind.SYN_ACK && e.action() == Action.DENY
+        && e.reason() == Reason.BAD_TAG);
+    nodes.a.datapath.setPeerKeys(real);
+    Client.Attempt c = pending.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    closeQuietly(c);
+    assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+    HandshakeEvent accepted = nodes.a.awaitEvent(e -> e.kind() == Kind.SYN_ACK && e.localPort() == c.localPort()
+        && e.action() == Action.ALLOW);
+    assertThat(accepted.reason()).isEqualTo(Reason.OK);
+    assertThat(accepted.peerIdent()).isEqualTo(SERVER);
+    assertThat(lost.localPort()).isEqualTo(c.localPort());
+  }
+
+  @Test
+  void aSynAckSentAsASyncookieIsStillSignedAndCounted() throws Exception {
+    // tcp_syncookies=2: every SYN-ACK of node B is a syncookie (no request socket is kept).
+    Commands.run("ip", "netns", "exec", nodes.b.name, "sysctl", "-qw", "net.ipv4.tcp_syncookies=2");
+    try {
+      nodes.a.datapath.setMode(nodes.a.cgroupId("client"), WorkloadMode.ENFORCE_MUTUAL);
+      long before = nodes.b.datapath.counters().get(Counter.SYNACK_COOKIE);
+      Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PORT, CONNECT_MS);
+      closeQuietly(c);
+      assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+      HandshakeEvent e = nodes.a.awaitEvent(ev -> ev.kind() == Kind.SYN_ACK && ev.localPort() == c.localPort());
+      assertThat(e.action()).isEqualTo(Action.ALLOW);
+      assertThat(e.reason()).isEqualTo(Reason.OK);
+      assertThat(nodes.b.datapath.counters().get(Counter.SYNACK_COOKIE)).isGreaterThan(before);
+    } finally {
+      Commands.run("ip", "netns", "exec", nodes.b.name, "sysctl", "-qw", "net.ipv4.tcp_syncookies=1");
+    }
+  }
+
+  @Test
+  void allowedHandshakesAreSampledWhileRefusalsAreAlwaysReported() throws Exception {
+    nodes.reopen(nodes.b, nodes.initialConfig(nodes.b).withAllowedEventInterval(java.time.Duration.ofMinutes(5)));
+    try {
+      for (int i = 0; i < 3; i++) {
+        Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PORT, CONNECT_MS);
+        closeQuietly(c);
+        assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+      }
+      Client.Attempt refused1 = Client.connect(nodes.a.thread("plain"), B4, PORT, 300);
+      Client.Attempt refused2 = Client.connect(nodes.a.thread("plain"), B4, PORT, 300);
+      assertRefused(refused1.localPort(), Reason.MISSING_OPTION, Action.DENY);
+      assertRefused(refused2.localPort(), Reason.MISSING_OPTION, Action.DENY);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+          .until(() -> nodes.b.datapath.counters().get(Counter.EVENTS_SAMPLED) >= 2);
+      assertThat(nodes.b.events.stream().filter(e -> e.kind() == Kind.SYN && e.action() == Action.ALLOW
+          && e.peerIdent() == CLIENT).count()).as("ALLOW events of one pair within the interval").isEqualTo(1);
+      assertThat(nodes.b.datapath.counters().get(Counter.ALLOWED)).isGreaterThanOrEqualTo(3);
+    } finally {
+      nodes.reopen(nodes.b, nodes.initialConfig(nodes.b));
+    }
   }
 
   private static void assertMutualIdentity(int clientPort, InetAddress client, InetAddress serverAddr) {

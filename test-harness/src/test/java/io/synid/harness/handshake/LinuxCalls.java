@@ -16,6 +16,7 @@ public interface LinuxCalls {
   int IPPROTO_TCP = 6;
   int SOL_SOCKET = 1;
   int SO_RCVTIMEO = 20;
+  int SO_RCVBUFFORCE = 33;
   int CLOCK_TAI = 11;
   int O_RDONLY = 0;
   int O_CLOEXEC = 0x80000;

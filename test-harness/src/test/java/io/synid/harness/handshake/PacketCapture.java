@@ -64,6 +64,11 @@ final class PacketCapture implements AutoCloseable {
       tv.putLong(0, 0);
       tv.putLong(8, 100_000);
       c.setsockopt(fd, LinuxCalls.SOL_SOCKET, LinuxCalls.SO_RCVTIMEO, tv, 16);
+      // A multi-megabyte transfer arrives as 64 KiB GSO frames: with the default receive buffer
+      // the kernel drops frames (the FIN among them) before the reader gets to them.
+      Pointer size = Memory.allocateDirect(rt, 4);
+      size.putInt(0, 64 << 20);
+      c.setsockopt(fd, LinuxCalls.SOL_SOCKET, LinuxCalls.SO_RCVBUFFORCE, size, 4);
       return fd;
     }));
   }

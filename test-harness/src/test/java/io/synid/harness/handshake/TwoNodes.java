@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -52,6 +53,7 @@ final class TwoNodes implements AutoCloseable {
   final Node a;
   final Node b;
   private final TestCgroups cgroups;
+  private final Function<Node, DatapathConfig> configs;
   private final List<AutoCloseable> closers = new ArrayList<>();
 
   /** One node: namespace, cgroup subtree, datapath, workload threads, collected events. */
@@ -97,17 +99,29 @@ final class TwoNodes implements AutoCloseable {
     }
   }
 
-  private TwoNodes(Path mount) throws Exception {
+  private TwoNodes(Path mount, Function<Node, DatapathConfig> configs) throws Exception {
+    this.configs = configs;
     String tag = "synidhs" + ProcessHandle.current().pid();
     cgroups = new TestCgroups(mount, tag);
     a = new Node(tag + "a", NODE_A, cgroups.threaded("a"));
     b = new Node(tag + "b", NODE_B, cgroups.threaded("b"));
   }
 
-  /** Builds the topology; on any failure everything built so far is removed. */
+  /**
+   * Builds the topology with fail-open datapaths that report every handshake (the tests look for
+   * the event of each connection); on any failure everything built so far is removed.
+   */
   static TwoNodes start() throws Exception {
+    return start(n -> DatapathConfig.failOpen(n.cgroup).withAllowedEventInterval(Duration.ZERO));
+  }
+
+  /**
+   * Builds the topology with the datapath configuration {@code configs} gives each node. Datapaths
+   * are opened on the node's namespace thread, so TC devices are those of the node.
+   */
+  static TwoNodes start(Function<Node, DatapathConfig> configs) throws Exception {
     Path mount = KernelPrerequisites.check();
-    TwoNodes t = new TwoNodes(mount);
+    TwoNodes t = new TwoNodes(mount, configs);
     try {
       t.build();
       return t;
@@ -143,9 +157,7 @@ final class TwoNodes implements AutoCloseable {
       NodeThread outside = new NodeThread(n.name + "-outside", n.netns, Optional.empty(), cgroups);
       closers.add(outside);
       n.threads.put("outside", outside);
-      n.datapath = HandshakeDatapath.open(DatapathConfig.failOpen(n.cgroup));
-      closers.add(n.datapath);
-      n.datapath.addEventListener(n.events::add);
+      open(n);
     }
     reset();
   }
@@ -199,14 +211,34 @@ final class TwoNodes implements AutoCloseable {
         n.datapath.close();
         n.datapath = null;
       } else if (on && n.datapath == null) {
-        n.datapath = HandshakeDatapath.open(DatapathConfig.failOpen(n.cgroup));
-        closers.add(n.datapath);
-        n.datapath.addEventListener(n.events::add);
+        open(n);
       }
     }
     if (on) {
       reset();
     }
+  }
+
+  private void open(Node n) throws Exception {
+    DatapathConfig config = configs.apply(n);
+    n.datapath = n.thread("outside").call(() -> HandshakeDatapath.open(config));
+    closers.add(n.datapath);
+    n.datapath.addEventListener(n.events::add);
+  }
+
+  /** Closes a node's datapath and opens it again with {@code config} and the baseline state. */
+  void reopen(Node n, DatapathConfig config) throws Exception {
+    closers.remove(n.datapath);
+    n.datapath.close();
+    n.datapath = n.thread("outside").call(() -> HandshakeDatapath.open(config));
+    closers.add(n.datapath);
+    n.datapath.addEventListener(n.events::add);
+    reset();
+  }
+
+  /** The configuration the node's datapath was opened with at start. */
+  DatapathConfig initialConfig(Node n) {
+    return configs.apply(n);
   }
 
   /** Registers something to close with the topology (servers, captures). */
