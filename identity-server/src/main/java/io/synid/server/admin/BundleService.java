@@ -31,6 +31,8 @@ import io.synid.server.entry.EntryFilter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
+import io.synid.api.spire.types.BundleMask;
 
 /**
  * {@code spire.api.server.bundle.v1.Bundle}: our own bundle (read, append) and federated bundles
@@ -147,17 +149,22 @@ public final class BundleService extends BundleGrpc.BundleImplBase {
 
   private record BundleWriteResult(io.synid.api.spire.types.Status status, TrustBundle bundle) {}
 
+  /** Writes each bundle and hands its status (and, on success, the stored bundle) to {@code add}. */
+  private void writeEach(List<Bundle> requested, WriteMode mode, BundleMask mask, boolean hasMask,
+      BiConsumer<io.synid.api.spire.types.Status, Optional<Bundle>> add) {
+    for (Bundle b : requested) {
+      BundleWriteResult r = write(b, mode);
+      add.accept(r.status(), Optional.ofNullable(r.bundle()).map(t -> ProtoBundles.toProto(t, mask, hasMask)));
+    }
+  }
+
   @Override
   public void batchCreateFederatedBundle(BatchCreateFederatedBundleRequest request,
       StreamObserver<BatchCreateFederatedBundleResponse> response) {
     BatchCreateFederatedBundleResponse.Builder out = BatchCreateFederatedBundleResponse.newBuilder();
-    for (Bundle b : request.getBundleList()) {
-      BundleWriteResult r = write(b, WriteMode.CREATE);
-      var item = out.addResultsBuilder().setStatus(r.status());
-      if (r.bundle() != null) {
-        item.setBundle(ProtoBundles.toProto(r.bundle(), request.getOutputMask(), request.hasOutputMask()));
-      }
-    }
+    writeEach(request.getBundleList(), WriteMode.CREATE, request.getOutputMask(), request.hasOutputMask(),
+        (status, bundle) -> bundle.ifPresentOrElse(b -> out.addResultsBuilder().setStatus(status).setBundle(b),
+            () -> out.addResultsBuilder().setStatus(status)));
     response.onNext(out.build());
     response.onCompleted();
   }
@@ -166,13 +173,9 @@ public final class BundleService extends BundleGrpc.BundleImplBase {
   public void batchUpdateFederatedBundle(BatchUpdateFederatedBundleRequest request,
       StreamObserver<BatchUpdateFederatedBundleResponse> response) {
     BatchUpdateFederatedBundleResponse.Builder out = BatchUpdateFederatedBundleResponse.newBuilder();
-    for (Bundle b : request.getBundleList()) {
-      BundleWriteResult r = write(b, WriteMode.UPDATE);
-      var item = out.addResultsBuilder().setStatus(r.status());
-      if (r.bundle() != null) {
-        item.setBundle(ProtoBundles.toProto(r.bundle(), request.getOutputMask(), request.hasOutputMask()));
-      }
-    }
+    writeEach(request.getBundleList(), WriteMode.UPDATE, request.getOutputMask(), request.hasOutputMask(),
+        (status, bundle) -> bundle.ifPresentOrElse(b -> out.addResultsBuilder().setStatus(status).setBundle(b),
+            () -> out.addResultsBuilder().setStatus(status)));
     response.onNext(out.build());
     response.onCompleted();
   }
@@ -181,13 +184,9 @@ public final class BundleService extends BundleGrpc.BundleImplBase {
   public void batchSetFederatedBundle(BatchSetFederatedBundleRequest request,
       StreamObserver<BatchSetFederatedBundleResponse> response) {
     BatchSetFederatedBundleResponse.Builder out = BatchSetFederatedBundleResponse.newBuilder();
-    for (Bundle b : request.getBundleList()) {
-      BundleWriteResult r = write(b, WriteMode.SET);
-      var item = out.addResultsBuilder().setStatus(r.status());
-      if (r.bundle() != null) {
-        item.setBundle(ProtoBundles.toProto(r.bundle(), request.getOutputMask(), request.hasOutputMask()));
-      }
-    }
+    writeEach(request.getBundleList(), WriteMode.SET, request.getOutputMask(), request.hasOutputMask(),
+        (status, bundle) -> bundle.ifPresentOrElse(b -> out.addResultsBuilder().setStatus(status).setBundle(b),
+            () -> out.addResultsBuilder().setStatus(status)));
     response.onNext(out.build());
     response.onCompleted();
   }

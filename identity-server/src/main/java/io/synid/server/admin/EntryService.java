@@ -52,18 +52,24 @@ public final class EntryService extends EntryGrpc.EntryImplBase {
   public void countEntries(CountEntriesRequest request,
       StreamObserver<CountEntriesResponse> response) {
     try {
-      CountEntriesRequest.Filter f = request.getFilter();
-      EntryFilter filter = filter(f.hasBySpiffeId() ? Optional.of(f.getBySpiffeId()) : Optional.empty(),
-          f.hasByParentId() ? Optional.of(f.getByParentId()) : Optional.empty(),
-          f.hasBySelectors() ? Optional.of(f.getBySelectors()) : Optional.empty(),
-          f.hasByFederatesWith() ? Optional.of(f.getByFederatesWith()) : Optional.empty(),
-          f.hasByHint() ? Optional.of(f.getByHint().getValue()) : Optional.empty(),
-          f.hasByDownstream() ? Optional.of(f.getByDownstream().getValue()) : Optional.empty());
-      long count = store.count(filter);
-      response.onNext(CountEntriesResponse.newBuilder().setCount((int) Math.min(Integer.MAX_VALUE, count)).build());
+      long count = store.count(filter(sameFilter(request.getFilter())));
+      response.onNext(CountEntriesResponse.newBuilder()
+          .setCount((int) Math.min(Integer.MAX_VALUE, count)).build());
       response.onCompleted();
     } catch (InvalidEntryException e) {
       response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    }
+  }
+
+  /**
+   * CountEntries' filter has the same fields and numbers as ListEntries' (SPIRE defines them
+   * twice), so its bytes are a ListEntries filter.
+   */
+  private static ListEntriesRequest.Filter sameFilter(CountEntriesRequest.Filter filter) {
+    try {
+      return ListEntriesRequest.Filter.parseFrom(filter.toByteString());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("CountEntries and ListEntries filters diverged", e);
     }
   }
 
@@ -74,13 +80,7 @@ public final class EntryService extends EntryGrpc.EntryImplBase {
       return;
     }
     try {
-      ListEntriesRequest.Filter f = request.getFilter();
-      EntryFilter filter = filter(f.hasBySpiffeId() ? Optional.of(f.getBySpiffeId()) : Optional.empty(),
-          f.hasByParentId() ? Optional.of(f.getByParentId()) : Optional.empty(),
-          f.hasBySelectors() ? Optional.of(f.getBySelectors()) : Optional.empty(),
-          f.hasByFederatesWith() ? Optional.of(f.getByFederatesWith()) : Optional.empty(),
-          f.hasByHint() ? Optional.of(f.getByHint().getValue()) : Optional.empty(),
-          f.hasByDownstream() ? Optional.of(f.getByDownstream().getValue()) : Optional.empty());
+      EntryFilter filter = filter(request.getFilter());
       int pageSize = Math.min(request.getPageSize(), MAX_PAGE_SIZE);
       EntryStore.Page page = store.list(filter, pageSize, request.getPageToken());
       ListEntriesResponse.Builder b = ListEntriesResponse.newBuilder().setNextPageToken(page.nextPageToken());
@@ -94,16 +94,16 @@ public final class EntryService extends EntryGrpc.EntryImplBase {
     }
   }
 
-  private EntryFilter filter(Optional<io.synid.api.spire.types.SPIFFEID> spiffeId,
-      Optional<io.synid.api.spire.types.SPIFFEID> parentId, Optional<SelectorMatch> selectors,
-      Optional<FederatesWithMatch> federatesWith, Optional<String> hint,
-      Optional<Boolean> downstream) throws InvalidEntryException {
+  private static EntryFilter filter(ListEntriesRequest.Filter f) throws InvalidEntryException {
+    Optional<SelectorMatch> selectors = f.hasBySelectors() ? Optional.of(f.getBySelectors()) : Optional.empty();
+    Optional<FederatesWithMatch> federatesWith =
+        f.hasByFederatesWith() ? Optional.of(f.getByFederatesWith()) : Optional.empty();
     EntryFilter filter = EntryFilter.ALL;
-    if (spiffeId.isPresent()) {
-      filter = filter.withSpiffeId(ProtoEntries.spiffeId("by_spiffe_id filter", spiffeId.get()));
+    if (f.hasBySpiffeId()) {
+      filter = filter.withSpiffeId(ProtoEntries.spiffeId("by_spiffe_id filter", f.getBySpiffeId()));
     }
-    if (parentId.isPresent()) {
-      filter = filter.withParentId(ProtoEntries.spiffeId("by_parent_id filter", parentId.get()));
+    if (f.hasByParentId()) {
+      filter = filter.withParentId(ProtoEntries.spiffeId("by_parent_id filter", f.getByParentId()));
     }
     if (selectors.isPresent()) {
       if (selectors.get().getSelectorsCount() == 0) {
@@ -126,11 +126,11 @@ public final class EntryService extends EntryGrpc.EntryImplBase {
       }
       filter = filter.withFederatesWith(names, match(federatesWith.get().getMatchValue()));
     }
-    if (hint.isPresent()) {
-      filter = filter.withHint(hint.get());
+    if (f.hasByHint()) {
+      filter = filter.withHint(f.getByHint().getValue());
     }
-    if (downstream.isPresent()) {
-      filter = filter.withDownstream(downstream.get());
+    if (f.hasByDownstream()) {
+      filter = filter.withDownstream(f.getByDownstream().getValue());
     }
     return filter;
   }

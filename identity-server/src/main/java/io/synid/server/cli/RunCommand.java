@@ -5,11 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code synid-server run -config <file>}: starts the identity server in the foreground. */
 @Command(name = "run", description = "Runs the identity server")
 public final class RunCommand implements Callable<Integer> {
+  @Mixin
+  HelpOption help;
+
   @Option(names = "-config", paramLabel = "<file>",
       description = "Path to the server configuration file (default: ${DEFAULT-VALUE})")
   String config = "conf/server/server.yaml";

@@ -1,6 +1,5 @@
 package io.synid.server.cli;
 
-import picocli.CommandLine;
 
 /** Entry point of {@code bin/synid-server}: the server ({@code run}) and its admin CLI. */
 public final class SynidServerMain {

@@ -9,7 +9,7 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * The identity server's persistent state: registration entries, attested nodes, join tokens and
  * bundles, in SQLite or PostgreSQL with the same schema (Flyway migrations under
- * {@code db/migration/<engine>}).
+ * {@code db/migration}).
  *
  * <p>Durability: SQLite runs in WAL mode with {@code synchronous=FULL}, so a write that returned
  * survives {@code kill -9} and power loss; PostgreSQL commits are durable by default. Every
@@ -60,7 +60,7 @@ public final class Datastore implements AutoCloseable {
     try {
       Flyway.configure()
           .dataSource(dataSource)
-          .locations(config.kind().migrationLocation())
+          .locations("classpath:db/migration")
           .load()
           .migrate();
     } catch (RuntimeException e) {

@@ -15,20 +15,13 @@ import java.util.Objects;
 public record DatastoreConfig(
     Kind kind, String connection, String user, String password, int maxConnections) {
 
-  /** The supported database engines. */
+  /**
+   * The supported database engines. Both run the same migrations ({@code db/migration}), written
+   * in the SQL both accept; an engine-specific step would get its own folder.
+   */
   public enum Kind {
-    SQLITE("sqlite"),
-    POSTGRES("postgresql");
-
-    private final String migrationFolder;
-
-    Kind(String migrationFolder) {
-      this.migrationFolder = migrationFolder;
-    }
-
-    String migrationLocation() {
-      return "classpath:db/migration/" + migrationFolder;
-    }
+    SQLITE,
+    POSTGRES
   }
 
   public DatastoreConfig {
