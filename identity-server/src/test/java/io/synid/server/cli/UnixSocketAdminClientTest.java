@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +40,7 @@ class UnixSocketAdminClientTest {
 
   @Test
   void commandsReachAServerOnAUnixSocket() throws Exception {
-    Assumptions.assumeTrue(Epoll.isAvailable(), "needs Linux epoll");
+    assertThat(Epoll.isAvailable()).as("Linux epoll (Unix-socket transport) must be available").isTrue();
     Path socket = tmp.resolve("api.sock");
     FakeEntryService entries = new FakeEntryService();
     entries.put(Entry.newBuilder().setSpiffeId(SPIFFEID.newBuilder().setTrustDomain("example.org")
@@ -68,7 +67,7 @@ class UnixSocketAdminClientTest {
 
   @Test
   void noServerOnTheSocketIsUnavailable() {
-    Assumptions.assumeTrue(Epoll.isAvailable(), "needs Linux epoll");
+    assertThat(Epoll.isAvailable()).as("Linux epoll (Unix-socket transport) must be available").isTrue();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
