@@ -44,6 +44,7 @@ final class ServerProcess implements AutoCloseable {
         "ca:",
         "  keyType: " + keyType,
         datastoreYaml,
+        "agentApi: {bindAddress: 127.0.0.1, port: 0}",
         "server:",
         "  type: simple",
         "  applicationContextPath: /application",

@@ -13,6 +13,8 @@ import io.synid.server.admin.BundleService;
 import io.synid.server.admin.EntryService;
 import io.synid.server.admin.SvidService;
 import io.synid.server.admin.TrustDomainService;
+import io.synid.server.agentapi.AgentApiServer;
+import io.synid.server.agentapi.AgentApiSettings;
 import io.synid.server.audit.AuditInterceptor;
 import io.synid.server.audit.AuditLog;
 import io.synid.server.ca.CaSettings;
@@ -29,8 +31,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The identity server's parts, wired: datastore, certificate authority, audit log and the admin
- * API on its Unix socket. Dropwizard manages one of these in production; tests create them
+ * The identity server's parts, wired: datastore, certificate authority, audit log, the admin
+ * API on its Unix socket and the agent API on its TCP port. Dropwizard manages one of these in production; tests create them
  * directly.
  */
 public final class IdentityServer implements AutoCloseable {
@@ -42,7 +44,8 @@ public final class IdentityServer implements AutoCloseable {
       Duration defaultX509SvidTtl,
       Duration defaultJwtSvidTtl,
       Path adminSocket,
-      Path auditFile) {}
+      Path auditFile,
+      AgentApiSettings agentApi) {}
 
   private final Settings settings;
   private final Datastore datastore;
@@ -50,11 +53,14 @@ public final class IdentityServer implements AutoCloseable {
   private final AuditLog audit;
   private final HealthStatusManager health = new HealthStatusManager();
   private final List<BindableService> services;
+  private final Clock clock;
   private volatile UnixSocketServer adminServer;
+  private volatile AgentApiServer agentServer;
 
   /** Opens the datastore and the CA (creating keys on first start). Call {@link #start()} next. */
   public IdentityServer(Settings settings, Clock clock) throws Exception {
     this.settings = settings;
+    this.clock = clock;
     this.datastore = Datastore.open(settings.datastore(), clock);
     try {
       this.ca = new CertificateAuthority(settings.ca(), datastore.bundles(), clock);
@@ -73,15 +79,34 @@ public final class IdentityServer implements AutoCloseable {
         health.getHealthService());
   }
 
-  /** Starts the admin API. */
+  /** Starts the admin API and the agent API. */
   public void start() throws Exception {
     adminServer = UnixSocketServer.start(settings.adminSocket(), services,
         List.of(new AuditInterceptor(audit, IdentityServer::summarize)), 2);
+    try {
+      agentServer = AgentApiServer.start(settings.agentApi(),
+          new AgentApiServer.Parts(settings.trustDomain(), ca, datastore, audit, clock,
+              settings.defaultX509SvidTtl(), settings.defaultJwtSvidTtl()),
+          List.of(new AuditInterceptor(audit, IdentityServer::summarize)));
+    } catch (Exception e) {
+      adminServer.close();
+      adminServer = null;
+      throw e;
+    }
     health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
   }
 
   public boolean isRunning() {
     return adminServer != null;
+  }
+
+  /** The agent API's bound TCP port; only after {@link #start()}. */
+  public int agentApiPort() {
+    AgentApiServer server = agentServer;
+    if (server == null) {
+      throw new IllegalStateException("the agent API is not running");
+    }
+    return server.port();
   }
 
   public Datastore datastore() {
@@ -99,6 +124,10 @@ public final class IdentityServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     health.enterTerminalState();
+    if (agentServer != null) {
+      agentServer.close();
+      agentServer = null;
+    }
     if (adminServer != null) {
       adminServer.close();
       adminServer = null;

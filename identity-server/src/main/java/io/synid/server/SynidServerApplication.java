@@ -8,12 +8,14 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
 import io.synid.core.spiffeid.TrustDomain;
 import io.synid.core.x509.KeyType;
+import io.synid.server.agentapi.AgentApiSettings;
 import io.synid.server.ca.CaSettings;
 import io.synid.server.config.ServerConfiguration;
 import io.synid.server.health.AdminApiHealthCheck;
 import io.synid.server.health.CaHealthCheck;
 import io.synid.server.health.DatastoreHealthCheck;
 import io.synid.server.health.PrometheusMetricsServlet;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -59,7 +61,10 @@ public final class SynidServerApplication extends Application<ServerConfiguratio
     return new IdentityServer.Settings(trustDomain, config.getDatastore().build(dataDir), ca,
         Duration.ofSeconds(config.getSvid().getDefaultX509SvidTtl().toSeconds()),
         Duration.ofSeconds(config.getSvid().getDefaultJwtSvidTtl().toSeconds()),
-        Path.of(config.getAdminSocketPath()), dataDir.resolve(config.getAudit().getFile()));
+        Path.of(config.getAdminSocketPath()), dataDir.resolve(config.getAudit().getFile()),
+        new AgentApiSettings(
+            new InetSocketAddress(config.getAgentApi().getBindAddress(), config.getAgentApi().getPort()),
+            Optional.ofNullable(config.getAgentApi().getX509pop()).map(x -> Path.of(x.getCaBundlePath()))));
   }
 
   @Override
@@ -71,6 +76,8 @@ public final class SynidServerApplication extends Application<ServerConfiguratio
       public void start() throws Exception {
         server.start();
         LOG.info("admin API listening on {}", server.settings().adminSocket());
+        LOG.info("agent API listening on {}:{}", server.settings().agentApi().address().getHostString(),
+            server.agentApiPort());
       }
 
       @Override

@@ -8,6 +8,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.synid.core.spiffeid.TrustDomain;
 import io.synid.core.x509.KeyType;
+import io.synid.server.agentapi.AgentApiSettings;
 import io.synid.server.ca.CaSettings;
 import io.synid.server.datastore.DatastoreConfig;
 import io.synid.server.datastore.TestDatastores;
@@ -37,7 +38,8 @@ public final class TestServers {
         new CaSettings(td, KeyType.EC_P256, KeyType.EC_P256, Duration.ofHours(24), Duration.ofMinutes(5),
             dir.resolve("ca"), Optional.empty()),
         Duration.ofHours(1), Duration.ofMinutes(5),
-        dir.resolve("sock").resolve("api.sock"), dir.resolve("audit.jsonl"));
+        dir.resolve("sock").resolve("api.sock"), dir.resolve("audit.jsonl"),
+        AgentApiSettings.loopbackEphemeral());
   }
 
   /** A plaintext channel over the server's admin socket. Close it after use. */

@@ -1,4 +1,10 @@
 /**
- * Node attestation: the {@code NodeAttestor} plugin interface and the built-in attestors (join_token, x509pop, aws_iid, gcp_iit, azure_msi), each with its server half and its agent half in one package. Filled by issue 3 (SPIRE-compatible agent API).
+ * Node attestation: the server's {@link io.synid.nodeattestor.NodeAttestor} interface, the agent's
+ * {@link io.synid.nodeattestor.AgentNodeAttestor} interface, and the built-in attestors, each in
+ * its own package with the server half and the agent half of its protocol side by side
+ * ({@code jointoken}, {@code x509pop}).
+ *
+ * <p>The wire formats are SPIRE's, so an unmodified spire-agent attests against the Synid server
+ * and a Synid agent against a SPIRE server.
  */
 package io.synid.nodeattestor;

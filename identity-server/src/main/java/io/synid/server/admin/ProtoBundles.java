@@ -22,10 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Conversions between {@code spire.api.types.Bundle} and {@link TrustBundle}. */
-final class ProtoBundles {
+public final class ProtoBundles {
   private ProtoBundles() {}
 
-  static Bundle toProto(TrustBundle b, BundleMask mask, boolean hasMask) {
+  public static Bundle toProto(TrustBundle b, BundleMask mask, boolean hasMask) {
     Bundle.Builder out = Bundle.newBuilder().setTrustDomain(b.trustDomain().name());
     if (!hasMask || mask.getX509Authorities()) {
       for (X509Certificate c : b.x509Authorities()) {

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Conversions between {@code spire.api.types} messages and the server's domain values. */
-final class ProtoEntries {
+public final class ProtoEntries {
   private ProtoEntries() {}
 
   /** "spiffe://td/path" from the API's split form; rejects malformed parts. */
@@ -29,7 +29,7 @@ final class ProtoEntries {
   }
 
   /** Splits a stored (valid) SPIFFE ID into the API's form. */
-  static SPIFFEID toProto(String spiffeId) {
+  public static SPIFFEID toProto(String spiffeId) {
     try {
       SpiffeId id = SpiffeId.parse(spiffeId);
       return SPIFFEID.newBuilder().setTrustDomain(id.trustDomain().name()).setPath(id.path()).build();
@@ -52,7 +52,7 @@ final class ProtoEntries {
     return result;
   }
 
-  static io.synid.api.spire.types.Selector toProto(Selector s) {
+  public static io.synid.api.spire.types.Selector toProto(Selector s) {
     return io.synid.api.spire.types.Selector.newBuilder().setType(s.type()).setValue(s.value()).build();
   }
 
@@ -83,7 +83,7 @@ final class ProtoEntries {
   }
 
   /** Converts a stored entry, keeping only the fields {@code mask} selects (all if absent). */
-  static Entry toProto(RegistrationEntry e, EntryMask mask, boolean hasMask) {
+  public static Entry toProto(RegistrationEntry e, EntryMask mask, boolean hasMask) {
     Entry.Builder b = Entry.newBuilder().setId(e.id());
     if (!hasMask || mask.getSpiffeId()) {
       b.setSpiffeId(toProto(e.spiffeId()));

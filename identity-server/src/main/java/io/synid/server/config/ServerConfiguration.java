@@ -33,6 +33,9 @@ public class ServerConfiguration extends Configuration {
   @Valid @NotNull
   private AuditConfig audit = new AuditConfig();
 
+  @Valid @NotNull
+  private AgentApiConfig agentApi = new AgentApiConfig();
+
   @JsonProperty
   public String getTrustDomain() {
     return trustDomain;
@@ -101,6 +104,16 @@ public class ServerConfiguration extends Configuration {
   @JsonProperty
   public void setAudit(AuditConfig audit) {
     this.audit = audit;
+  }
+
+  @JsonProperty
+  public AgentApiConfig getAgentApi() {
+    return agentApi;
+  }
+
+  @JsonProperty
+  public void setAgentApi(AgentApiConfig agentApi) {
+    this.agentApi = agentApi;
   }
 
   /** Reported by the validator as "trustDomainValid ..." with the parser's reason. */

@@ -259,6 +259,24 @@ public final class EntryStore {
     });
   }
 
+  /** The entries whose parent ID is one of {@code parentIds}, ordered by ID. */
+  public List<RegistrationEntry> listByParentIds(Collection<String> parentIds) {
+    if (parentIds.isEmpty()) {
+      return List.of();
+    }
+    return jdbi.withHandle(h -> {
+      List<String> parents = List.copyOf(parentIds);
+      List<String> ids = new ArrayList<>();
+      for (int from = 0; from < parents.size(); from += IN_CHUNK) {
+        ids.addAll(h.createQuery("SELECT id FROM registered_entries WHERE parent_id IN (<p>)")
+            .bindList("p", parents.subList(from, Math.min(parents.size(), from + IN_CHUNK)))
+            .mapTo(String.class).list());
+      }
+      ids.sort(null);
+      return load(h, ids);
+    });
+  }
+
   /** Counts entries that match {@code filter}. */
   public long count(EntryFilter filter) {
     return jdbi.withHandle(h -> {

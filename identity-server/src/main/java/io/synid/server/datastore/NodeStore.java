@@ -83,6 +83,36 @@ public final class NodeStore {
         .bind("id", spiffeId).execute() > 0);
   }
 
+  /**
+   * Records a renewed SVID as the node's pending ("new") certificate, unless the node is banned
+   * or gone; returns whether it was recorded. The current serial stays valid until the agent
+   * first uses the new one ({@link #activateNewSerial}).
+   */
+  public boolean renew(String spiffeId, String newSerial, long newNotAfter) {
+    return jdbi.withHandle(h -> h.createUpdate("UPDATE attested_nodes SET new_cert_serial = :s,"
+            + " new_cert_not_after = :n WHERE spiffe_id = :id AND cert_serial <> ''")
+        .bind("s", newSerial).bind("n", newNotAfter).bind("id", spiffeId).execute() > 0);
+  }
+
+  /**
+   * Makes the pending certificate current if its serial is {@code serial}; returns whether it
+   * did. A ban in between wins: a banned node has no pending serial to match.
+   */
+  public boolean activateNewSerial(String spiffeId, String serial) {
+    return jdbi.withHandle(h -> h.createUpdate("UPDATE attested_nodes SET"
+            + " cert_serial = new_cert_serial, cert_not_after = new_cert_not_after,"
+            + " new_cert_serial = '', new_cert_not_after = 0"
+            + " WHERE spiffe_id = :id AND new_cert_serial = :s AND new_cert_serial <> ''")
+        .bind("id", spiffeId).bind("s", serial).execute() > 0);
+  }
+
+  /** Records the version an agent reports; returns whether the node exists. */
+  public boolean setAgentVersion(String spiffeId, String version) {
+    return jdbi.withHandle(h -> h.createUpdate(
+            "UPDATE attested_nodes SET agent_version = :v WHERE spiffe_id = :id")
+        .bind("v", version).bind("id", spiffeId).execute() > 0);
+  }
+
   private static List<AttestedNode> load(Handle h, String whereOrderLimit, String param) {
     Map<String, Object[]> rows = new LinkedHashMap<>();
     var query = h.createQuery("SELECT * FROM attested_nodes" + whereOrderLimit);

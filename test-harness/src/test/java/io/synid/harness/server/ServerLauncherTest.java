@@ -73,6 +73,7 @@ class ServerLauncherTest {
         "trustDomain: example.org",
         "dataDir: " + tmp.resolve("data"),
         "adminSocketPath: " + socket,
+        "agentApi: {bindAddress: 127.0.0.1, port: 0}",
         "server:",
         "  type: simple",
         "  applicationContextPath: /application",
