@@ -36,6 +36,7 @@ cat > "$work/server.yaml" <<YAML
 trustDomain: demo.synid.example
 dataDir: $work/data
 adminSocketPath: $socket
+agentApi: {bindAddress: 127.0.0.1, port: $((port + 1))}
 server:
   type: simple
   applicationContextPath: /application
