@@ -82,29 +82,16 @@ final class EntryFilterFlags {
     return f.setByDownstream(BoolValue.of(downstream)).build();
   }
 
+  /**
+   * The same filter for CountEntries: SPIRE defines the two filter messages with identical
+   * fields and numbers, so the ListEntries filter's bytes are a CountEntries filter.
+   */
   CountEntriesRequest.Filter countFilter() throws CliException {
-    CountEntriesRequest.Filter.Builder f = CountEntriesRequest.Filter.newBuilder();
-    SPIFFEID parent = parent();
-    if (parent != null) {
-      f.setByParentId(parent);
+    try {
+      return CountEntriesRequest.Filter.parseFrom(listFilter().toByteString());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("CountEntries and ListEntries filters diverged", e);
     }
-    SPIFFEID id = spiffeId();
-    if (id != null) {
-      f.setBySpiffeId(id);
-    }
-    SelectorMatch selectorMatch = selectorMatch();
-    if (selectorMatch != null) {
-      f.setBySelectors(selectorMatch);
-    }
-    f.setByDownstream(BoolValue.of(downstream));
-    FederatesWithMatch federatesWithMatch = federatesWithMatch();
-    if (federatesWithMatch != null) {
-      f.setByFederatesWith(federatesWithMatch);
-    }
-    if (!hint.isEmpty()) {
-      f.setByHint(StringValue.of(hint));
-    }
-    return f.build();
   }
 
   private SPIFFEID parent() throws CliException {
