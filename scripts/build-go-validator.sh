@@ -42,32 +42,13 @@ if [ "$force" = 0 ] && [ -x "$out" ]; then
     log "$newer is newer than the binary; rebuilding"
 fi
 
-GO="${GO:-}"
-if [ -z "$GO" ]; then
-    if command -v go >/dev/null 2>&1; then
-        GO="$(command -v go)"
-    elif [ -x /usr/local/go/bin/go ]; then
-        GO=/usr/local/go/bin/go
-    else
-        die "Go is not installed (need Go >= $MIN_GO on PATH, or set GO=/path/to/go)"
-    fi
-fi
-command -v "$GO" >/dev/null 2>&1 || die "Go not found at '$GO' (need Go >= $MIN_GO)"
-go_version="$(GOTOOLCHAIN=local "$GO" env GOVERSION 2>/dev/null || true)"
-go_version="${go_version#go}"
-case "$go_version" in
-    [0-9]*) ;;
-    *) die "cannot determine the version of $GO (got '${go_version}'); need Go >= $MIN_GO" ;;
-esac
-go_num="${go_version%%[!0-9.]*}"
-if [ "$(printf '%s\n%s\n' "$MIN_GO" "$go_num" | sort -V | head -n1)" != "$MIN_GO" ]; then
-    die "Go $go_version at $GO is too old: need Go >= $MIN_GO"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/lib/go-toolchain.sh"
+require_go "$MIN_GO"
 
 mkdir -p "$bin_dir"
 tmp="$(mktemp "$bin_dir/.go-validator.XXXXXX")"
 trap 'rm -f "$tmp"' EXIT
-log "building go-validator with Go $go_version"
+log "building go-validator with Go $GO_VERSION"
 (cd "$src_dir" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=readonly" \
     "$GO" build -trimpath -o "$tmp" .) || die "build failed"
 [ -s "$tmp" ] || die "build produced no binary"

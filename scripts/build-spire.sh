@@ -56,27 +56,8 @@ if [ "$force" = 0 ] && binaries_ok; then
 fi
 
 # --- toolchain checks -------------------------------------------------------
-GO="${GO:-}"
-if [ -z "$GO" ]; then
-    if command -v go >/dev/null 2>&1; then
-        GO="$(command -v go)"
-    elif [ -x /usr/local/go/bin/go ]; then
-        GO=/usr/local/go/bin/go
-    else
-        die "Go is not installed (need Go >= $MIN_GO on PATH, or set GO=/path/to/go)"
-    fi
-fi
-command -v "$GO" >/dev/null 2>&1 || die "Go not found at '$GO' (need Go >= $MIN_GO)"
-go_version="$(GOTOOLCHAIN=local "$GO" env GOVERSION 2>/dev/null || true)"
-go_version="${go_version#go}"
-case "$go_version" in
-    [0-9]*) ;;
-    *) die "cannot determine the version of $GO (got '${go_version}'); need Go >= $MIN_GO" ;;
-esac
-go_num="${go_version%%[!0-9.]*}"   # strip suffixes like rc1
-if [ "$(printf '%s\n%s\n' "$MIN_GO" "$go_num" | sort -V | head -n1)" != "$MIN_GO" ]; then
-    die "Go $go_version at $GO is too old: SPIRE v$SPIRE_VERSION needs Go >= $MIN_GO"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/lib/go-toolchain.sh"
+require_go "$MIN_GO"
 
 cc="${CC:-gcc}"
 command -v "${cc%% *}" >/dev/null 2>&1 || die "C compiler '$cc' not found: cgo is required (sqlite datastore); install gcc or set CC"
@@ -89,7 +70,7 @@ trap 'rm -rf "$tmp_dir"' EXIT
 export GOTOOLCHAIN=local CGO_ENABLED=1 GOFLAGS="${GOFLAGS:-} -mod=readonly"
 ldflags="-s -w -X github.com/spiffe/spire/pkg/common/version.gittag=$SPIRE_VERSION"
 
-log "building SPIRE v$SPIRE_VERSION with Go $go_version (this takes several minutes the first time)"
+log "building SPIRE v$SPIRE_VERSION with Go $GO_VERSION (this takes several minutes the first time)"
 start=$(date +%s)
 for cmd in spire-server spire-agent; do
     log "  go build $cmd"
