@@ -314,6 +314,17 @@ public final class Pem {
         writeAtomically(target, encodeCertificates(certificates).getBytes(StandardCharsets.US_ASCII), WORLD_READABLE);
     }
 
+    /**
+     * Writes a private key followed by its certificate chain into one PEM file (permissions
+     * {@code rw-------}) with the same atomic replacement as {@link #writePrivateKey}, so a reader
+     * never sees a key from one write and certificates from another.
+     */
+    public static void writeKeyAndCertificates(Path target, PrivateKey key, List<X509Certificate> chain)
+            throws IOException {
+        writeAtomically(target, (encodePrivateKey(key) + encodeCertificates(chain))
+                .getBytes(StandardCharsets.US_ASCII), OWNER_READ_WRITE);
+    }
+
     private static void writeAtomically(Path target, byte[] content, Set<PosixFilePermission> permissions)
             throws IOException {
         Path absolute = target.toAbsolutePath();

@@ -23,7 +23,7 @@ import io.synid.core.x509.Pem;
 import io.synid.nodeattestor.NodeAttestor;
 import io.synid.nodeattestor.jointoken.JoinTokenAttestor;
 import io.synid.nodeattestor.x509pop.X509PopAttestor;
-import io.synid.server.audit.AuditLog;
+import io.synid.api.audit.AuditLog;
 import io.synid.server.ca.CaException;
 import io.synid.server.ca.CertificateAuthority;
 import io.synid.server.datastore.Datastore;

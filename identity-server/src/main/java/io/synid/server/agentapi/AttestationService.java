@@ -22,7 +22,7 @@ import io.synid.nodeattestor.AttestationResult;
 import io.synid.nodeattestor.AttestationStep;
 import io.synid.nodeattestor.NodeAttestor;
 import io.synid.server.admin.ProtoEntries;
-import io.synid.server.audit.AuditLog;
+import io.synid.api.audit.AuditLog;
 import io.synid.server.ca.CaException;
 import io.synid.server.ca.CertificateAuthority;
 import io.synid.server.datastore.AttestedNode;

@@ -1,5 +1,6 @@
 package io.synid.server.audit;
 
+import io.synid.api.audit.AuditLog;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Message;
 import io.grpc.ForwardingServerCall;
@@ -9,7 +10,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.synid.server.grpc.CallerCredentials;
+import io.synid.api.transport.CallerCredentials;
 import java.util.function.Function;
 
 /**

@@ -11,6 +11,7 @@ import io.synid.api.spire.server.agent.v1.AgentX509SVIDParams;
 import io.synid.api.spire.server.agent.v1.AttestAgentRequest;
 import io.synid.api.spire.server.agent.v1.AttestAgentResponse;
 import io.synid.api.spire.types.AttestationData;
+import io.synid.api.transport.SpiffeServerTrustManager;
 import io.synid.core.x509.Csr;
 import io.synid.nodeattestor.AgentNodeAttestor;
 import java.io.ByteArrayInputStream;
@@ -46,10 +47,63 @@ final class AgentApiClient {
     volatile X509Certificate[] chain;
   }
 
+  /** Trusts exactly the server SVID of example.org and records what the server presented. */
+  private static final class SeenTrust extends javax.net.ssl.X509ExtendedTrustManager {
+    private final SpiffeServerTrustManager trust;
+    private final SeenServer seen;
+
+    SeenTrust(Supplier<List<X509Certificate>> roots, SeenServer seen) {
+      this.trust = new SpiffeServerTrustManager(roots, "spiffe://example.org/spire/server");
+      this.seen = seen;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws java.security.cert.CertificateException {
+      seen.chain = chain.clone();
+      trust.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws java.security.cert.CertificateException {
+      checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws java.security.cert.CertificateException {
+      checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws java.security.cert.CertificateException {
+      trust.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws java.security.cert.CertificateException {
+      trust.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws java.security.cert.CertificateException {
+      trust.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return trust.getAcceptedIssuers();
+    }
+  }
+
   static ManagedChannel channel(int port, Supplier<List<X509Certificate>> roots, SeenServer seen,
       KeyPair key, List<X509Certificate> svid) throws Exception {
     SslContextBuilder ssl = GrpcSslContexts.forClient()
-        .trustManager(new ServerSvidTrust(roots, seen));
+        .trustManager(new SeenTrust(roots, seen));
     if (key != null) {
       ssl.keyManager(key.getPrivate(), svid.toArray(X509Certificate[]::new));
     }
@@ -108,71 +162,5 @@ final class AgentApiClient {
       out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der.toByteArray())));
     }
     return out;
-  }
-
-  /** Accepts exactly the server SVID of example.org, verified against the current roots. */
-  private static final class ServerSvidTrust extends X509ExtendedTrustManager {
-    private final Supplier<List<X509Certificate>> roots;
-    private final SeenServer seen;
-
-    ServerSvidTrust(Supplier<List<X509Certificate>> roots, SeenServer seen) {
-      this.roots = roots;
-      this.seen = seen;
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType)
-        throws java.security.cert.CertificateException {
-      seen.chain = chain.clone();
-      try {
-        PKIXParameters params = new PKIXParameters(roots.get().stream()
-            .map(r -> new TrustAnchor(r, null)).collect(Collectors.toSet()));
-        params.setRevocationEnabled(false);
-        CertPathValidator.getInstance("PKIX").validate(
-            CertificateFactory.getInstance("X.509").generateCertPath(Arrays.asList(chain)), params);
-        List<String> uris = chain[0].getSubjectAlternativeNames().stream()
-            .filter(s -> Integer.valueOf(6).equals(s.get(0))).map(s -> String.valueOf(s.get(1)))
-            .toList();
-        if (!uris.equals(List.of("spiffe://example.org/spire/server"))) {
-          throw new java.security.cert.CertificateException("unexpected server ID " + uris);
-        }
-      } catch (java.security.cert.CertificateException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new java.security.cert.CertificateException(e.getMessage(), e);
-      }
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws java.security.cert.CertificateException {
-      checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws java.security.cert.CertificateException {
-      checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {
-      throw new UnsupportedOperationException("client-side trust manager");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-      throw new UnsupportedOperationException("client-side trust manager");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-      throw new UnsupportedOperationException("client-side trust manager");
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }

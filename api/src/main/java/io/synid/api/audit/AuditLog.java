@@ -1,4 +1,4 @@
-package io.synid.server.audit;
+package io.synid.api.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package io.synid.server.grpc;
+package io.synid.api.transport;
 
 import io.grpc.Attributes;
 import io.grpc.netty.GrpcHttp2ConnectionHandler;
@@ -56,7 +56,8 @@ public final class PeerCredentialsNegotiator implements InternalProtocolNegotiat
         PeerCredentials peer = channel.peerCredentials();
         int gid = peer.gids().length > 0 ? peer.gids()[0] : -1;
         attributes.set(CallerCredentials.TRANSPORT_ATTRIBUTE,
-            new CallerCredentials(peer.pid(), peer.uid(), gid));
+            new CallerCredentials(peer.pid(), peer.uid(), gid,
+                CallerCredentials.startTimeOf(peer.pid())));
       }
       ctx.pipeline().replace(this, null, next);
       ctx.fireUserEventTriggered(

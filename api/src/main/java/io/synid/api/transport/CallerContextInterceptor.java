@@ -1,4 +1,4 @@
-package io.synid.server.grpc;
+package io.synid.api.transport;
 
 import io.grpc.Context;
 import io.grpc.Contexts;

@@ -1,4 +1,4 @@
-package io.synid.server.grpc;
+package io.synid.api.transport;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -22,11 +22,22 @@ import java.util.concurrent.TimeUnit;
 /**
  * A gRPC server on a Unix domain socket whose callers are identified by {@code SO_PEERCRED}.
  *
- * <p>Access control is the file system's: the socket's directory is created (or tightened) to
- * mode 0700, so only its owner (and root) can connect. A stale socket file left by a crashed
- * server is replaced; any other kind of file at the path is an error, never deleted.
+ * <p>Access control is the file system's. With {@link Access#OWNER_ONLY} (admin APIs) the
+ * socket's directory is created (or tightened) to mode 0700, so only its owner (and root) can
+ * connect. With {@link Access#ANY_LOCAL_USER} (the Workload API, which authorizes each caller by
+ * attestation instead) a directory it creates is 0755 and the socket itself 0777. A stale socket
+ * file left by a crashed server is replaced; any other kind of file at the path is an error,
+ * never deleted.
  */
 public final class UnixSocketServer implements AutoCloseable {
+  /** Who may connect to the socket. */
+  public enum Access {
+    /** Only the owner of the socket's directory (and root). */
+    OWNER_ONLY,
+    /** Every local user; the services authorize each caller themselves. */
+    ANY_LOCAL_USER
+  }
+
   private final Path socketPath;
   private final Server server;
   private final EventLoopGroup boss;
@@ -48,9 +59,26 @@ public final class UnixSocketServer implements AutoCloseable {
    */
   public static UnixSocketServer start(Path socketPath, List<BindableService> services,
       List<ServerInterceptor> interceptors, int workerThreads) throws IOException {
+    return start(socketPath, Access.OWNER_ONLY, services, interceptors, workerThreads);
+  }
+
+  /**
+   * Binds and starts the server with the given access.
+   *
+   * @param interceptors applied to every service, outermost first
+   * @throws IOException if the socket cannot be bound or its path holds something else
+   */
+  public static UnixSocketServer start(Path socketPath, Access access,
+      List<BindableService> services, List<ServerInterceptor> interceptors, int workerThreads)
+      throws IOException {
     Path dir = socketPath.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    if (access == Access.OWNER_ONLY) {
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    } else if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwxr-xr-x")));
+    }
     if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)) {
       if (!isSocket(socketPath)) {
         throw new IOException("refusing to replace " + socketPath + ": it exists and is not a socket");
@@ -79,6 +107,9 @@ public final class UnixSocketServer implements AutoCloseable {
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw new IOException("cannot listen on " + socketPath + ": " + e.getMessage(), e);
+    }
+    if (access == Access.ANY_LOCAL_USER) {
+      Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rwxrwxrwx"));
     }
     return new UnixSocketServer(socketPath, server, boss, workers);
   }
