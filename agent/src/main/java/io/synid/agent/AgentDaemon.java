@@ -1,0 +1,273 @@
+package io.synid.agent;
+
+import io.grpc.BindableService;
+import io.synid.agent.cache.AgentState;
+import io.synid.agent.cache.AgentStateHolder;
+import io.synid.agent.cache.Synchronizer;
+import io.synid.agent.config.AgentSettings;
+import io.synid.agent.node.AgentSvidStore;
+import io.synid.agent.node.NodeAttestors;
+import io.synid.agent.node.NodeIdentity;
+import io.synid.agent.server.ServerApiException;
+import io.synid.agent.server.ServerClient;
+import io.synid.agent.workload.WorkloadApiService;
+import io.synid.api.audit.AuditLog;
+import io.synid.api.transport.UnixSocketServer;
+import io.synid.core.bundle.BundleJson;
+import io.synid.core.bundle.BundlePem;
+import io.synid.core.bundle.InvalidBundleException;
+import io.synid.core.bundle.TrustBundle;
+import io.synid.core.x509.InvalidPemException;
+import io.synid.nodeattestor.AgentNodeAttestor;
+import io.synid.workloadattestor.InvalidConfigException;
+import io.synid.workloadattestor.WorkloadAttestation;
+import io.synid.workloadattestor.docker.DockerAttestorFactory;
+import io.synid.workloadattestor.k8s.K8sAttestorFactory;
+import io.synid.workloadattestor.systemd.SystemdAttestorFactory;
+import io.synid.workloadattestor.unix.UnixAttestorFactory;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The running agent: node identity, the sync loop and the Workload API.
+ *
+ * <p>Start-up never waits for the server: the Workload API socket is served at once (streams wait
+ * for the first sync), and attestation and sync retry with exponential backoff (from one sync
+ * interval up to {@value #MAX_BACKOFF_SECONDS} s) while the server is unreachable; SVIDs already
+ * held keep being served until they expire. The agent stops by itself only for a reason that
+ * retrying cannot fix (banned, evicted with a join token, bad configuration), and then
+ * {@link #terminated()} completes with that reason.
+ */
+public final class AgentDaemon implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(AgentDaemon.class.getName());
+  static final long MAX_BACKOFF_SECONDS = 30;
+
+  private final AgentSettings settings;
+  private final Clock clock;
+  private final AuditLog audit;
+  private final ServerClient client;
+  private final AgentStateHolder state;
+  private final NodeIdentity node;
+  private final Synchronizer synchronizer;
+  private final UnixSocketServer workloadApi;
+  private final ExecutorService attestors;
+  private final Thread loop;
+  private final CompletableFuture<AgentTerminatedException> terminated = new CompletableFuture<>();
+  private volatile boolean closing;
+
+  private AgentDaemon(AgentSettings settings, Clock clock) throws IOException,
+      AgentTerminatedException {
+    this.settings = settings;
+    this.clock = clock;
+    AgentSvidStore store = new AgentSvidStore(settings.dataDir());
+    List<X509Certificate> roots = store.loadBundle().orElse(null);
+    if (roots == null) {
+      roots = bootstrapRoots(settings.trustDomain(), settings.bootstrapBundle());
+    }
+    state = new AgentStateHolder(AgentState.initial(
+        new TrustBundle(settings.trustDomain(), roots, List.of(), 0, Duration.ZERO)));
+    attestors = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "workload-attestor");
+      t.setDaemon(true);
+      return t;
+    });
+    WorkloadAttestation attestation;
+    try {
+      attestation = WorkloadAttestation.fromConfig(settings.workloadAttestors(), List.of(
+          new UnixAttestorFactory(), new DockerAttestorFactory(), new SystemdAttestorFactory(),
+          new K8sAttestorFactory()), attestors);
+    } catch (InvalidConfigException e) {
+      attestors.shutdownNow();
+      throw new AgentTerminatedException("invalid workload attestor configuration: " + e.getMessage(), e);
+    }
+    AgentNodeAttestor probe = NodeAttestors.create(settings.nodeAttestation());
+    LOG.fine("node attestation method " + probe.name());
+    audit = AuditLog.open(settings.auditPath(), clock);
+    try {
+      client = new ServerClient(settings.serverAddress(), settings.serverPort(),
+          settings.trustDomain(), () -> state.current().bundle().x509Authorities());
+    } catch (ServerApiException e) {
+      throw new AgentTerminatedException(e.getMessage(), e);
+    }
+    node = new NodeIdentity(settings.trustDomain(), store, client, () -> {
+      try {
+        return NodeAttestors.create(settings.nodeAttestation());
+      } catch (AgentTerminatedException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }, NodeAttestors.canReattest(settings.nodeAttestation()), clock, audit);
+    synchronizer = new Synchronizer(client, state, store, clock);
+    List<BindableService> services = List.of(
+        new WorkloadApiService(attestation, state, client, audit, clock));
+    workloadApi = UnixSocketServer.start(settings.workloadApiSocket(),
+        UnixSocketServer.Access.ANY_LOCAL_USER, services,
+        List.of(new io.synid.agent.workload.SecurityHeaders()), 4);
+    loop = new Thread(this::run, "agent-sync");
+    loop.setDaemon(true);
+  }
+
+  /**
+   * Starts the agent: binds the Workload API and starts attestation and syncing in the
+   * background.
+   *
+   * @throws IOException if the socket cannot be bound or the data directory is unusable
+   * @throws AgentTerminatedException if the configuration cannot work (bootstrap bundle,
+   *     attestor files, workload attestors)
+   */
+  public static AgentDaemon start(AgentSettings settings, Clock clock)
+      throws IOException, AgentTerminatedException {
+    AgentDaemon daemon = new AgentDaemon(settings, clock);
+    daemon.loop.start();
+    LOG.info("Workload API listening on " + settings.workloadApiSocket());
+    return daemon;
+  }
+
+  /** Completes when the agent stopped by itself, with the reason. */
+  public CompletableFuture<AgentTerminatedException> terminated() {
+    return terminated;
+  }
+
+  /** The current state (for tests and health checks). */
+  public AgentState state() {
+    return state.current();
+  }
+
+  /** The agent's SPIFFE ID, or empty before attestation. */
+  public Optional<String> agentId() {
+    return Optional.ofNullable(node.current()).map(s -> s.spiffeId());
+  }
+
+  private void run() {
+    Duration interval = settings.syncInterval();
+    Duration backoff = interval;
+    boolean established = false;
+    while (!closing) {
+      try {
+        if (!established) {
+          node.establish();
+          established = true;
+        }
+        node.renewIfDue();
+        synchronizer.syncOnce();
+        backoff = interval;
+        sleep(interval);
+      } catch (ServerApiException e) {
+        if (e.denial().isPresent()) {
+          try {
+            node.handleDenial(e);
+            continue;
+          } catch (ServerApiException again) {
+            e = again;
+          } catch (AgentTerminatedException fatal) {
+            stop(fatal);
+            return;
+          }
+        }
+        if (closing) {
+          return;
+        }
+        LOG.warning(e.getMessage() + "; retrying in " + backoff.toMillis() + " ms");
+        synchronizer.dropExpired();
+        sleep(backoff);
+        backoff = backoff.multipliedBy(2);
+        if (backoff.getSeconds() > MAX_BACKOFF_SECONDS) {
+          backoff = Duration.ofSeconds(MAX_BACKOFF_SECONDS);
+        }
+      } catch (AgentTerminatedException fatal) {
+        stop(fatal);
+        return;
+      } catch (RuntimeException e) {
+        if (e.getCause() instanceof AgentTerminatedException fatal) {
+          stop(fatal);
+          return;
+        }
+        LOG.log(Level.SEVERE, "unexpected failure in the sync loop; retrying", e);
+        sleep(backoff);
+      }
+    }
+  }
+
+  private void stop(AgentTerminatedException reason) {
+    LOG.severe("stopping: " + reason.getMessage());
+    terminated.complete(reason);
+  }
+
+  private void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closing = true;
+    }
+  }
+
+  private static List<X509Certificate> bootstrapRoots(io.synid.core.spiffeid.TrustDomain td,
+      AgentSettings.BootstrapBundle source)
+      throws AgentTerminatedException {
+    String text;
+    String where = source.path() != null ? source.path().toString() : source.url().toString();
+    try {
+      if (source.path() != null) {
+        text = Files.readString(source.path());
+      } else {
+        HttpResponse<String> response = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10)).build()
+            .send(HttpRequest.newBuilder(source.url()).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+          throw new AgentTerminatedException("cannot fetch the trust bundle from " + where
+              + ": HTTP " + response.statusCode());
+        }
+        text = response.body();
+      }
+    } catch (IOException e) {
+      throw new AgentTerminatedException("cannot read the trust bundle " + where + ": "
+          + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AgentTerminatedException("interrupted while fetching the trust bundle", e);
+    }
+    try {
+      List<X509Certificate> roots = source.spiffeFormat()
+          ? BundleJson.decode(td, text).x509Authorities() : BundlePem.decode(text);
+      if (roots.isEmpty()) {
+        throw new AgentTerminatedException("the trust bundle " + where + " has no X.509 authority");
+      }
+      return roots;
+    } catch (InvalidPemException | InvalidBundleException e) {
+      throw new AgentTerminatedException("the trust bundle " + where + " is malformed: "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    closing = true;
+    loop.interrupt();
+    workloadApi.close();
+    client.close();
+    attestors.shutdownNow();
+    try {
+      loop.join(TimeUnit.SECONDS.toMillis(5));
+      audit.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      LOG.warning("cannot close the audit log: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package io.synid.agent.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The agent's configuration file, bound from YAML (camelCase keys, unknown keys rejected). See
+ * {@code conf/agent/agent-full.yaml} for every key with its meaning and default.
+ */
+public final class AgentConfig {
+  /** Our trust domain, e.g. {@code example.org}. Required. */
+  @JsonProperty public String trustDomain;
+
+  /** Where the agent keeps its SVID, key and last bundle. Required. */
+  @JsonProperty public String dataDir;
+
+  /** The identity server's (or SPIRE server's) agent API. */
+  @JsonProperty public ServerConfig server = new ServerConfig();
+
+  /** The bootstrap bundle used to verify the server before the agent has its own. */
+  @JsonProperty public TrustBundleConfig trustBundle = new TrustBundleConfig();
+
+  /** How the node proves its identity. Exactly one method. */
+  @JsonProperty public NodeAttestorConfig nodeAttestor = new NodeAttestorConfig();
+
+  /** Workload attestor name to its plugin data, e.g. {@code unix: {discoverWorkloadPath: true}}. */
+  @JsonProperty public Map<String, Map<String, Object>> workloadAttestors =
+      new LinkedHashMap<>(Map.of("unix", Map.of()));
+
+  /** The Workload API. */
+  @JsonProperty public WorkloadApiConfig workloadApi = new WorkloadApiConfig();
+
+  /** How often entries and bundles are synced (e.g. {@code 5s}, {@code 500ms}, {@code 1m}). */
+  @JsonProperty public String syncInterval = "5s";
+
+  /** The audit log. */
+  @JsonProperty public AuditConfig audit = new AuditConfig();
+
+  /** Where the server listens for agents. */
+  public static final class ServerConfig {
+    @JsonProperty public String address = "127.0.0.1";
+    @JsonProperty public int port = 8081;
+  }
+
+  /** The bootstrap bundle: a file or an HTTPS URL, PEM or SPIFFE bundle JSON. */
+  public static final class TrustBundleConfig {
+    @JsonProperty public String path;
+    @JsonProperty public String url;
+    /** {@code pem} (default) or {@code spiffe}. */
+    @JsonProperty public String format = "pem";
+  }
+
+  /** One node attestation method. */
+  public static final class NodeAttestorConfig {
+    /** A join token from {@code synid-server token generate} (single use). */
+    @JsonProperty public String joinToken;
+    @JsonProperty public X509PopConfig x509pop;
+  }
+
+  /** The node's certificate and key for {@code x509pop}. */
+  public static final class X509PopConfig {
+    @JsonProperty public String certificatePath;
+    @JsonProperty public String privateKeyPath;
+    /** Optional: intermediates sent after the node certificate. */
+    @JsonProperty public String intermediatesPath;
+  }
+
+  /** The Workload API socket. */
+  public static final class WorkloadApiConfig {
+    @JsonProperty public String socketPath = "/run/synid/agent/public/api.sock";
+  }
+
+  /** The JSON Lines audit log of SVIDs issued to workloads. */
+  public static final class AuditConfig {
+    /** Defaults to {@code <dataDir>/audit.jsonl}. */
+    @JsonProperty public String path;
+  }
+}

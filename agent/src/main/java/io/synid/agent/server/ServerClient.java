@@ -1,0 +1,399 @@
+package io.synid.agent.server;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.synid.api.spire.server.agent.v1.AgentGrpc;
+import io.synid.api.spire.server.agent.v1.AgentX509SVIDParams;
+import io.synid.api.spire.server.agent.v1.AttestAgentRequest;
+import io.synid.api.spire.server.agent.v1.AttestAgentResponse;
+import io.synid.api.spire.server.agent.v1.RenewAgentRequest;
+import io.synid.api.spire.server.bundle.v1.BundleGrpc;
+import io.synid.api.spire.server.bundle.v1.GetBundleRequest;
+import io.synid.api.spire.server.bundle.v1.GetFederatedBundleRequest;
+import io.synid.api.spire.server.entry.v1.EntryGrpc;
+import io.synid.api.spire.server.entry.v1.SyncAuthorizedEntriesRequest;
+import io.synid.api.spire.server.entry.v1.SyncAuthorizedEntriesResponse;
+import io.synid.api.spire.server.entry.v1.EntryRevision;
+import io.synid.api.spire.server.svid.v1.BatchNewX509SVIDRequest;
+import io.synid.api.spire.server.svid.v1.BatchNewX509SVIDResponse;
+import io.synid.api.spire.server.svid.v1.NewJWTSVIDRequest;
+import io.synid.api.spire.server.svid.v1.NewX509SVIDParams;
+import io.synid.api.spire.server.svid.v1.SVIDGrpc;
+import io.synid.api.spire.types.AttestationData;
+import io.synid.api.spire.types.Entry;
+import io.synid.api.spire.types.JWTSVID;
+import io.synid.api.spire.types.X509SVID;
+import io.synid.api.transport.SpiffeServerTrustManager;
+import io.synid.core.bundle.TrustBundle;
+import io.synid.core.spiffeid.TrustDomain;
+import io.synid.core.x509.Csr;
+import io.synid.core.x509.InvalidPemException;
+import io.synid.core.x509.Pem;
+import io.synid.nodeattestor.AgentNodeAttestor;
+import io.synid.nodeattestor.AttestationException;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The agent's client of the server's agent API (SPIRE's {@code spire.api.server.*.v1} services),
+ * usable against Synid's identity server and a SPIRE server alike.
+ *
+ * <p>The server must present {@code spiffe://<td>/spire/server} chaining to the roots supplied at
+ * construction (the bootstrap bundle, then the agent's current bundle). Calls other than
+ * attestation use mTLS with the agent SVID set by {@link #useAgentSvid}; the channel is rebuilt
+ * when the SVID changes because a TLS context's key material is fixed. Every call has a deadline.
+ * Thread-safe.
+ */
+public final class ServerClient implements AutoCloseable {
+  /** SPIRE's page size: more revisions than this and the agent asks for changed entries by ID. */
+  static final int MAX_IDS_PER_REQUEST = 500;
+  private static final long DEADLINE_SECONDS = 30;
+
+  private final String host;
+  private final int port;
+  private final SpiffeServerTrustManager trust;
+  private final ManagedChannel anonymous;
+  private volatile ManagedChannel authenticated;
+
+  public ServerClient(String host, int port, TrustDomain trustDomain,
+      Supplier<? extends Collection<X509Certificate>> roots) throws ServerApiException {
+    this.host = host;
+    this.port = port;
+    this.trust = new SpiffeServerTrustManager(roots, "spiffe://" + trustDomain.name() + "/spire/server");
+    this.anonymous = channel(GrpcSslContexts.forClient().trustManager(trust));
+  }
+
+  private ManagedChannel channel(SslContextBuilder ssl) throws ServerApiException {
+    SslContext context;
+    try {
+      context = ssl.protocols("TLSv1.3", "TLSv1.2").build();
+    } catch (javax.net.ssl.SSLException e) {
+      throw new ServerApiException("cannot set up TLS to the server: " + e.getMessage(), e, false);
+    }
+    return NettyChannelBuilder.forAddress(host, port).sslContext(context).build();
+  }
+
+  /** Uses {@code chain} (leaf first) and its key for every authenticated call from now on. */
+  public synchronized void useAgentSvid(KeyPair key, List<X509Certificate> chain)
+      throws ServerApiException {
+    ManagedChannel old = authenticated;
+    authenticated = channel(GrpcSslContexts.forClient().trustManager(trust)
+        .keyManager(key.getPrivate(), chain.toArray(X509Certificate[]::new)));
+    if (old != null) {
+      old.shutdown();
+    }
+  }
+
+  private ManagedChannel authenticated() throws ServerApiException {
+    ManagedChannel channel = authenticated;
+    if (channel == null) {
+      throw new ServerApiException("the agent has no SVID yet", null, false);
+    }
+    return channel;
+  }
+
+  /**
+   * Runs {@code AttestAgent} to the end: sends the attestor's payload with a CSR for {@code key},
+   * answers every challenge, and returns the agent SVID chain (leaf first).
+   */
+  public List<X509Certificate> attest(AgentNodeAttestor attestor, KeyPair key)
+      throws ServerApiException, AttestationException {
+    byte[] payload = attestor.payload();
+    CompletableFuture<AttestAgentResponse.Result> done = new CompletableFuture<>();
+    AttestationConversation conversation = new AttestationConversation(attestor, done);
+    StreamObserver<AttestAgentRequest> requests = AgentGrpc.newStub(anonymous)
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).attestAgent(conversation);
+    conversation.requests = requests;
+    requests.onNext(AttestAgentRequest.newBuilder().setParams(AttestAgentRequest.Params.newBuilder()
+        .setData(AttestationData.newBuilder().setType(attestor.name())
+            .setPayload(ByteString.copyFrom(payload)))
+        .setParams(AgentX509SVIDParams.newBuilder().setCsr(ByteString.copyFrom(Csr.create(key)))))
+        .build());
+    AttestAgentResponse.Result result;
+    try {
+      result = done.get(DEADLINE_SECONDS + 5, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof AttestationException ae) {
+        throw ae;
+      }
+      throw ServerApiException.of("node attestation", e.getCause());
+    } catch (TimeoutException e) {
+      requests.onError(io.grpc.Status.CANCELLED.asRuntimeException());
+      throw new ServerApiException("node attestation timed out", e, true);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ServerApiException("node attestation interrupted", e, true);
+    }
+    return chain(result.getSvid(), "agent SVID");
+  }
+
+  /** Renews the agent SVID for {@code key} ({@code RenewAgent}). */
+  public List<X509Certificate> renew(KeyPair key) throws ServerApiException {
+    try {
+      X509SVID svid = AgentGrpc.newBlockingStub(authenticated())
+          .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .renewAgent(RenewAgentRequest.newBuilder().setParams(AgentX509SVIDParams.newBuilder()
+              .setCsr(ByteString.copyFrom(Csr.create(key)))).build()).getSvid();
+      return chain(svid, "renewed agent SVID");
+    } catch (RuntimeException e) {
+      throw ServerApiException.of("agent SVID renewal", e);
+    }
+  }
+
+  /** Our trust domain's bundle ({@code GetBundle}). */
+  public TrustBundle bundle() throws ServerApiException {
+    try {
+      return ServerBundles.fromProto(BundleGrpc.newBlockingStub(authenticated())
+          .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .getBundle(GetBundleRequest.getDefaultInstance()));
+    } catch (RuntimeException e) {
+      throw ServerApiException.of("fetching the bundle", e);
+    }
+  }
+
+  /** A federated trust domain's bundle, or empty if the server has none. */
+  public Optional<TrustBundle> federatedBundle(TrustDomain td) throws ServerApiException {
+    try {
+      return Optional.of(ServerBundles.fromProto(BundleGrpc.newBlockingStub(authenticated())
+          .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .getFederatedBundle(GetFederatedBundleRequest.newBuilder()
+              .setTrustDomain(td.name()).build())));
+    } catch (RuntimeException e) {
+      if (io.grpc.Status.fromThrowable(e).getCode() == io.grpc.Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw ServerApiException.of("fetching the bundle of " + td.name(), e);
+    }
+  }
+
+  /**
+   * Brings {@code cached} (entry ID to entry) up to date with {@code SyncAuthorizedEntries}: a
+   * small set arrives whole; a large one arrives as revisions, and only entries that are new or
+   * whose revision changed are requested in full.
+   *
+   * @return the authorized entries now, by ID (a new map; {@code cached} is not modified)
+   */
+  public Map<String, Entry> syncEntries(Map<String, Entry> cached) throws ServerApiException {
+    EntrySync sync = new EntrySync(cached);
+    StreamObserver<SyncAuthorizedEntriesRequest> requests;
+    try {
+      requests = EntryGrpc.newStub(authenticated())
+          .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).syncAuthorizedEntries(sync);
+    } catch (RuntimeException e) {
+      throw ServerApiException.of("entry sync", e);
+    }
+    sync.requests = requests;
+    requests.onNext(SyncAuthorizedEntriesRequest.getDefaultInstance());
+    try {
+      return sync.result.get(DEADLINE_SECONDS + 5, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw ServerApiException.of("entry sync", e.getCause());
+    } catch (TimeoutException e) {
+      requests.onError(io.grpc.Status.CANCELLED.asRuntimeException());
+      throw new ServerApiException("entry sync timed out", e, true);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ServerApiException("entry sync interrupted", e, true);
+    }
+  }
+
+  /** Signs X509-SVIDs in one batch; results are in request order, each with its own status. */
+  public List<BatchNewX509SVIDResponse.Result> newX509Svids(List<NewX509SVIDParams> params)
+      throws ServerApiException {
+    try {
+      return SVIDGrpc.newBlockingStub(authenticated())
+          .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .batchNewX509SVID(BatchNewX509SVIDRequest.newBuilder().addAllParams(params).build())
+          .getResultsList();
+    } catch (RuntimeException e) {
+      throw ServerApiException.of("X509-SVID batch", e);
+    }
+  }
+
+  /** Signs a JWT-SVID for an authorized entry. */
+  public JWTSVID newJwtSvid(String entryId, List<String> audience) throws ServerApiException {
+    try {
+      return SVIDGrpc.newBlockingStub(authenticated())
+          .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .newJWTSVID(NewJWTSVIDRequest.newBuilder().setEntryId(entryId).addAllAudience(audience)
+              .build()).getSvid();
+    } catch (RuntimeException e) {
+      throw ServerApiException.of("JWT-SVID request", e);
+    }
+  }
+
+  /** Decodes an SVID chain from the server. */
+  static List<X509Certificate> chain(X509SVID svid, String what) throws ServerApiException {
+    if (svid.getCertChainCount() == 0) {
+      throw new ServerApiException("the server sent an empty " + what, null, false);
+    }
+    List<X509Certificate> chain = new ArrayList<>();
+    try {
+      for (ByteString der : svid.getCertChainList()) {
+        chain.add(Pem.certificateFromDer(der.toByteArray()));
+      }
+    } catch (InvalidPemException e) {
+      throw new ServerApiException("the server sent a malformed " + what + ": " + e.getMessage(),
+          e, false);
+    }
+    return chain;
+  }
+
+  @Override
+  public void close() {
+    anonymous.shutdownNow();
+    ManagedChannel channel = authenticated;
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+  }
+
+  /** Client side of the AttestAgent stream: answers challenges until a result or an error. */
+  private static final class AttestationConversation implements StreamObserver<AttestAgentResponse> {
+    volatile StreamObserver<AttestAgentRequest> requests;
+    private final AgentNodeAttestor attestor;
+    private final CompletableFuture<AttestAgentResponse.Result> done;
+
+    AttestationConversation(AgentNodeAttestor attestor,
+        CompletableFuture<AttestAgentResponse.Result> done) {
+      this.attestor = attestor;
+      this.done = done;
+    }
+
+    @Override
+    public void onNext(AttestAgentResponse response) {
+      if (response.hasResult()) {
+        done.complete(response.getResult());
+        requests.onCompleted();
+        return;
+      }
+      try {
+        byte[] answer = attestor.respond(response.getChallenge().toByteArray());
+        requests.onNext(AttestAgentRequest.newBuilder()
+            .setChallengeResponse(ByteString.copyFrom(answer)).build());
+      } catch (AttestationException e) {
+        done.completeExceptionally(e);
+        requests.onError(io.grpc.Status.CANCELLED.withDescription(e.getMessage()).asRuntimeException());
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      done.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      done.completeExceptionally(io.grpc.Status.INTERNAL
+          .withDescription("the server ended attestation without a result").asRuntimeException());
+    }
+  }
+
+  /** Client side of SyncAuthorizedEntries. */
+  private static final class EntrySync
+      implements ClientResponseObserver<SyncAuthorizedEntriesRequest, SyncAuthorizedEntriesResponse> {
+    final CompletableFuture<Map<String, Entry>> result = new CompletableFuture<>();
+    volatile StreamObserver<SyncAuthorizedEntriesRequest> requests;
+    private final Map<String, Entry> cached;
+    private final Map<String, Entry> fresh = new HashMap<>();
+    private final List<EntryRevision> revisions = new ArrayList<>();
+    private final List<String> wanted = new ArrayList<>();
+    private int wantedReceived;
+    private boolean requestedIds;
+
+    EntrySync(Map<String, Entry> cached) {
+      this.cached = cached;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<SyncAuthorizedEntriesRequest> stream) {}
+
+    @Override
+    public void onNext(SyncAuthorizedEntriesResponse page) {
+      for (Entry e : page.getEntriesList()) {
+        fresh.put(e.getId(), e);
+      }
+      revisions.addAll(page.getEntryRevisionsList());
+      if (page.getMore()) {
+        return;
+      }
+      if (!requestedIds && revisions.isEmpty()) {
+        // The whole set arrived at once.
+        finish(fresh);
+        return;
+      }
+      if (!requestedIds) {
+        requestedIds = true;
+        for (EntryRevision revision : revisions) {
+          Entry known = cached.get(revision.getId());
+          if (known == null || known.getRevisionNumber() != revision.getRevisionNumber()) {
+            wanted.add(revision.getId());
+          }
+        }
+        askNext();
+        return;
+      }
+      askNext();
+    }
+
+    private void askNext() {
+      if (wantedReceived >= wanted.size()) {
+        Map<String, Entry> out = new HashMap<>();
+        for (EntryRevision revision : revisions) {
+          Entry e = fresh.containsKey(revision.getId()) ? fresh.get(revision.getId())
+              : cached.get(revision.getId());
+          if (e != null) {
+            out.put(e.getId(), e);
+          }
+        }
+        finish(out);
+        return;
+      }
+      int to = Math.min(wanted.size(), wantedReceived + MAX_IDS_PER_REQUEST);
+      List<String> ids = wanted.subList(wantedReceived, to);
+      wantedReceived = to;
+      requests.onNext(SyncAuthorizedEntriesRequest.newBuilder().addAllIds(ids).build());
+    }
+
+    private void finish(Map<String, Entry> entries) {
+      if (result.complete(entries)) {
+        requests.onCompleted();
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      if (!result.isDone()) {
+        if (!requestedIds && revisions.isEmpty()) {
+          result.complete(fresh);
+        } else {
+          result.completeExceptionally(io.grpc.Status.INTERNAL
+              .withDescription("the server ended the entry sync early").asRuntimeException());
+        }
+      }
+    }
+  }
+}
