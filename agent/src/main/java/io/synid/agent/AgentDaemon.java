@@ -68,6 +68,7 @@ public final class AgentDaemon implements AutoCloseable {
   private final Thread loop;
   private final CompletableFuture<AgentTerminatedException> terminated = new CompletableFuture<>();
   private volatile boolean closing;
+  private boolean closed;
 
   private AgentDaemon(AgentSettings settings, Clock clock) throws IOException,
       AgentTerminatedException {
@@ -254,8 +255,13 @@ public final class AgentDaemon implements AutoCloseable {
     }
   }
 
+  /** Stops the agent; later calls do nothing. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     closing = true;
     loop.interrupt();
     workloadApi.close();
