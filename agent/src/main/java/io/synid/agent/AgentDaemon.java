@@ -11,6 +11,7 @@ import io.synid.agent.node.NodeIdentity;
 import io.synid.agent.server.ServerApiException;
 import io.synid.agent.server.ServerClient;
 import io.synid.agent.workload.WorkloadApiService;
+import io.synid.agent.workload.WorkloadAttestors;
 import io.synid.api.audit.AuditLog;
 import io.synid.api.transport.UnixSocketServer;
 import io.synid.core.bundle.BundleJson;
@@ -21,10 +22,6 @@ import io.synid.core.x509.InvalidPemException;
 import io.synid.nodeattestor.AgentNodeAttestor;
 import io.synid.workloadattestor.InvalidConfigException;
 import io.synid.workloadattestor.WorkloadAttestation;
-import io.synid.workloadattestor.docker.DockerAttestorFactory;
-import io.synid.workloadattestor.k8s.K8sAttestorFactory;
-import io.synid.workloadattestor.systemd.SystemdAttestorFactory;
-import io.synid.workloadattestor.unix.UnixAttestorFactory;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -88,9 +85,7 @@ public final class AgentDaemon implements AutoCloseable {
     });
     WorkloadAttestation attestation;
     try {
-      attestation = WorkloadAttestation.fromConfig(settings.workloadAttestors(), List.of(
-          new UnixAttestorFactory(), new DockerAttestorFactory(), new SystemdAttestorFactory(),
-          new K8sAttestorFactory()), attestors);
+      attestation = WorkloadAttestors.fromConfig(settings.workloadAttestors(), attestors);
     } catch (InvalidConfigException e) {
       attestors.shutdownNow();
       throw new AgentTerminatedException("invalid workload attestor configuration: " + e.getMessage(), e);

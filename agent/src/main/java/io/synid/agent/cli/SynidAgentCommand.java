@@ -5,6 +5,8 @@ import io.synid.agent.AgentTerminatedException;
 
 import io.synid.agent.config.AgentSettings;
 import io.synid.agent.config.InvalidAgentConfigException;
+import io.synid.agent.workload.WorkloadAttestors;
+import io.synid.workloadattestor.InvalidConfigException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -20,6 +22,10 @@ import picocli.CommandLine.Option;
     subcommands = {SynidAgentCommand.Run.class, SynidAgentCommand.Validate.class,
         WorkloadApiCommands.Api.class, WorkloadApiCommands.Healthcheck.class})
 public final class SynidAgentCommand implements Callable<Integer> {
+  // Held strongly: java.util.logging forgets the level of a logger nobody references.
+  private static final java.util.logging.Logger NETTY_BOOTSTRAP_LOG =
+      java.util.logging.Logger.getLogger("io.netty.bootstrap");
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -34,6 +40,9 @@ public final class SynidAgentCommand implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // gRPC asks every channel for SO_KEEPALIVE, which Unix sockets do not have; Netty's warning
+    // about it would end up in every `api` command's output.
+    NETTY_BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
     System.exit(commandLine().execute(args));
   }
 
@@ -84,9 +93,13 @@ public final class SynidAgentCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try {
-        AgentSettings.load(config);
+        AgentSettings settings = AgentSettings.load(config);
+        WorkloadAttestors.fromConfig(settings.workloadAttestors(), Runnable::run);
         spec.commandLine().getOut().println("Agent configuration file is valid.");
         return 0;
+      } catch (InvalidConfigException e) {
+        spec.commandLine().getErr().println("invalid configuration " + config
+            + ": workloadAttestors: " + String.join("; ", e.problems()));
       } catch (InvalidAgentConfigException e) {
         spec.commandLine().getErr().println("invalid configuration " + e.getMessage());
       } catch (IOException e) {
