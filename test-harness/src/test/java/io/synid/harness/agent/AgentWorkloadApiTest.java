@@ -137,10 +137,13 @@ class AgentWorkloadApiTest {
     assertThat(api).containsEntry("spiffe_id", "spiffe://example.org/api");
 
     // A JWT-SVID fetched by one workload, validated through the Workload API by the other.
+    Path tokens = Files.createDirectories(h.dir.resolve("tokens"));
+    Files.setPosixFilePermissions(tokens, java.nio.file.attribute.PosixFilePermissions
+        .fromString("rwxrwxrwx"));
     Map<String, Object> jwt = AgentHarness.json(h.run(1001, WAIT, go, "workload", "jwt",
-        "-socket", socket, "-audience", "api"));
+        "-socket", socket, "-audience", "api", "-token-out", tokens.resolve("web.jwt").toString()));
     assertThat(jwt).containsEntry("spiffe_id", "spiffe://example.org/web");
-    String tokenValue = (String) jwt.get("token");
+    String tokenValue = Files.readString(tokens.resolve("web.jwt")).trim();
     assertThat(tokenValue).isNotBlank();
     Map<String, Object> validated = AgentHarness.json(h.run(1002, WAIT, go, "workload", "validate",
         "-socket", socket, "-audience", "api", "-svid", tokenValue));
