@@ -17,11 +17,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code synid-agent}: runs the agent, validates its configuration, and queries a Workload API. */
-@Command(name = "synid-agent", mixinStandardHelpOptions = true,
+@Command(name = "synid-agent",
     description = "The Synid node agent: node attestation, the SPIFFE Workload API, workload attestation.",
     subcommands = {SynidAgentCommand.Run.class, SynidAgentCommand.Validate.class,
         WorkloadApiCommands.Api.class, WorkloadApiCommands.Healthcheck.class})
 public final class SynidAgentCommand implements Callable<Integer> {
+  @CommandLine.Mixin HelpOption helpOption;
+
   // Held strongly: java.util.logging forgets the level of a logger nobody references.
   private static final java.util.logging.Logger NETTY_BOOTSTRAP_LOG =
       java.util.logging.Logger.getLogger("io.netty.bootstrap");
@@ -47,8 +49,10 @@ public final class SynidAgentCommand implements Callable<Integer> {
   }
 
   /** {@code run}: starts the agent and serves until stopped. */
-  @Command(name = "run", mixinStandardHelpOptions = true, description = "Runs the agent.")
+  @Command(name = "run", description = "Runs the agent.")
   static final class Run implements Callable<Integer> {
+    @CommandLine.Mixin HelpOption helpOption;
+
     @Option(names = {"-config", "--config"}, required = true, description = "Path to the agent configuration (YAML).")
     Path config;
 
@@ -83,8 +87,10 @@ public final class SynidAgentCommand implements Callable<Integer> {
   }
 
   /** {@code validate}: checks a configuration file and reports every problem. */
-  @Command(name = "validate", mixinStandardHelpOptions = true, description = "Validates an agent configuration file.")
+  @Command(name = "validate", description = "Validates an agent configuration file.")
   static final class Validate implements Callable<Integer> {
+    @CommandLine.Mixin HelpOption helpOption;
+
     @Option(names = {"-config", "--config"}, required = true, description = "Path to the agent configuration (YAML).")
     Path config;
 

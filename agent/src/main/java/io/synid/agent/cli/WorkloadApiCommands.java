@@ -49,22 +49,30 @@ final class WorkloadApiCommands {
     }
   }
 
-  @Command(name = "api", mixinStandardHelpOptions = true, description = "Calls the Workload API.",
+  @Command(name = "api", description = "Calls the Workload API.",
       subcommands = {Fetch.class, Validate.class})
-  static final class Api {}
+  static final class Api {
+    @CommandLine.Mixin HelpOption helpOption;
+  }
 
-  @Command(name = "fetch", mixinStandardHelpOptions = true, description = "Fetches SVIDs.",
+  @Command(name = "fetch", description = "Fetches SVIDs.",
       subcommands = {FetchX509.class, FetchJwt.class})
-  static final class Fetch {}
+  static final class Fetch {
+    @CommandLine.Mixin HelpOption helpOption;
+  }
 
-  @Command(name = "validate", mixinStandardHelpOptions = true, description = "Validates SVIDs.",
+  @Command(name = "validate", description = "Validates SVIDs.",
       subcommands = {ValidateJwt.class})
-  static final class Validate {}
+  static final class Validate {
+    @CommandLine.Mixin HelpOption helpOption;
+  }
 
   /** {@code api fetch x509}: the caller's X509-SVIDs, optionally written as PEM files. */
-  @Command(name = "x509", mixinStandardHelpOptions = true,
+  @Command(name = "x509",
       description = "Fetches X509-SVIDs and bundles of the calling process.")
   static final class FetchX509 implements Callable<Integer> {
+    @CommandLine.Mixin HelpOption helpOption;
+
     @CommandLine.Mixin SocketOptions socket;
 
     @Option(names = {"-write", "--write"},
@@ -114,9 +122,11 @@ final class WorkloadApiCommands {
   }
 
   /** {@code api fetch jwt}: JWT-SVIDs for an audience, and the JWT bundles. */
-  @Command(name = "jwt", mixinStandardHelpOptions = true,
+  @Command(name = "jwt",
       description = "Fetches a JWT-SVID of the calling process for an audience.")
   static final class FetchJwt implements Callable<Integer> {
+    @CommandLine.Mixin HelpOption helpOption;
+
     @CommandLine.Mixin SocketOptions socket;
 
     @Option(names = {"-audience", "--audience"}, required = true, split = ",",
@@ -149,8 +159,10 @@ final class WorkloadApiCommands {
   }
 
   /** {@code api validate jwt}: validates a JWT-SVID through the Workload API. */
-  @Command(name = "jwt", mixinStandardHelpOptions = true, description = "Validates a JWT-SVID.")
+  @Command(name = "jwt", description = "Validates a JWT-SVID.")
   static final class ValidateJwt implements Callable<Integer> {
+    @CommandLine.Mixin HelpOption helpOption;
+
     @CommandLine.Mixin SocketOptions socket;
 
     @Option(names = {"-audience", "--audience"}, required = true, description = "The expected audience.")
@@ -181,9 +193,11 @@ final class WorkloadApiCommands {
   }
 
   /** {@code healthcheck}: whether the Workload API answers the calling process. */
-  @Command(name = "healthcheck", mixinStandardHelpOptions = true,
+  @Command(name = "healthcheck",
       description = "Checks that the agent's Workload API is up (any gRPC answer counts).")
   static final class Healthcheck implements Callable<Integer> {
+    @CommandLine.Mixin HelpOption helpOption;
+
     @CommandLine.Mixin SocketOptions socket;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
