@@ -5,7 +5,9 @@
 # Starts synid-server on SQLite in a temporary directory, generates a join token, creates
 # registration entries with the CLI (and applies an entry file twice: the second run changes
 # nothing), mints an X509-SVID and a JWT-SVID, prints them decoded and verified against the trust
-# bundle by go-spiffe (an independent validator), and shows the audit records.
+# bundle by go-spiffe (an independent validator), and shows the audit records. Then a Synid agent
+# attests with the join token, two workloads under different uids fetch their own SVIDs from its
+# Workload API and talk mTLS (go-spiffe), each authorizing the other's SPIFFE ID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -16,7 +18,7 @@ run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 
 scripts/setup.sh --demo
 say "Building (Maven Wrapper)"
-./mvnw -q -B -ntp -DskipTests package -pl identity-server -am
+./mvnw -q -B -ntp -DskipTests package -pl identity-server,agent -am
 validator=""
 if command -v go >/dev/null 2>&1; then
   validator=$(scripts/build-go-validator.sh 2>/dev/null | tail -1) || validator=""
@@ -25,8 +27,12 @@ fi
 work=$(mktemp -d /tmp/synid-demo.XXXXXX)
 socket="$work/admin/api.sock"
 server_pid=""
+agent_pid=""
+serve_pid=""
 cleanup() {
-  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  for pid in $serve_pid $agent_pid $server_pid; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -125,6 +131,67 @@ say "Audit records (one per admin API call, including refused ones)"
 tail -n 5 "$work/data/audit.jsonl"
 echo "... $(wc -l < "$work/data/audit.jsonl") records in $work/data/audit.jsonl"
 
+say "A Synid agent beside the server: join-token attestation, Workload API on a Unix socket"
+# The workloads run under other uids: the agent's jar and the socket directory must be reachable.
+chmod 755 "$work"
+cp agent/target/synid-agent.jar "$work/synid-agent.jar"
+[[ -n "$validator" ]] && cp "$validator" "$work/go-validator" && chmod 755 "$work/go-validator"
+agent_socket="$work/agent/public/api.sock"
+cat > "$work/agent.yaml" <<YAML
+trustDomain: demo.synid.example
+dataDir: $work/agent/data
+server: {address: 127.0.0.1, port: $((port + 1))}
+trustBundle: {path: $work/bundle.pem}
+nodeAttestor: {joinToken: $token}
+workloadApi: {socketPath: $agent_socket}
+syncInterval: 1s
+YAML
+run bin/synid-agent validate -config "$work/agent.yaml"
+bin/synid-agent run -config "$work/agent.yaml" >"$work/agent.out" 2>&1 &
+agent_pid=$!
+as_uid() { local uid=$1; shift; setpriv --reuid="$uid" --regid="$uid" --clear-groups "$@"; }
+agent_cli() { local uid=$1; shift; as_uid "$uid" java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  -jar "$work/synid-agent.jar" "$@" -socketPath "$agent_socket"; }
+for _ in $(seq 1 60); do
+  agent_cli 1001 api fetch x509 >/dev/null 2>&1 && break
+  kill -0 "$agent_pid" 2>/dev/null || { cat "$work/agent.out"; echo "agent failed to start" >&2; exit 1; }
+  sleep 0.5
+done
+grep "node attested" "$work/agent.out" | sed 's/^INFO: /    /'
+echo "The agent's identity is the token's; entries under spiffe://demo.synid.example/node/web-1 reach it"
+echo "through the node-alias entry that 'token generate -spiffeID' created."
+
+say "Two workloads under different uids ask the agent who they are"
+echo "uid 1001 (entry: unix:uid:1001 + unix:gid:1001 -> /db):"
+agent_cli 1001 api fetch x509 | sed 's/^/    /'
+echo "uid 1002 (entry: unix:uid:1002 -> /api):"
+agent_cli 1002 api fetch x509 | sed 's/^/    /'
+echo "uid 1004 has no entry:"
+agent_cli 1004 api fetch x509 2>&1 | sed 's/^/    /' || true
+
+if [[ -n "$validator" ]]; then
+  say "They talk mTLS with go-spiffe, each authorizing the other's SPIFFE ID"
+  mtls_port=$((port + 2))
+  as_uid 1001 "$work/go-validator" workload serve -socket "unix://$agent_socket" \
+    -listen "127.0.0.1:$mtls_port" -authorize spiffe://demo.synid.example/api -count 3 \
+    >"$work/serve.out" 2>"$work/serve.err" &
+  serve_pid=$!
+  for _ in $(seq 1 60); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.5; done
+  echo "db (uid 1001) listening: $(head -1 "$work/serve.out")"
+  echo "api (uid 1002) dials db, accepting only spiffe://demo.synid.example/db:"
+  as_uid 1002 "$work/go-validator" workload dial -socket "unix://$agent_socket" \
+    -addr "127.0.0.1:$mtls_port" -authorize spiffe://demo.synid.example/db -count 2 2>/dev/null | sed 's/^/    /'
+  echo "The same client expecting another server ID refuses db:"
+  as_uid 1002 "$work/go-validator" workload dial -socket "unix://$agent_socket" \
+    -addr "127.0.0.1:$mtls_port" -authorize spiffe://demo.synid.example/web -count 1 2>/dev/null | sed 's/^/    /' || true
+  kill "$serve_pid" 2>/dev/null || true
+else
+  echo "(Go is not installed: skipping the go-spiffe mTLS workloads; scripts/test.sh installs them.)"
+fi
+
+say "Agent audit records (every SVID handed to a workload: pid, executable, uid, selectors, serial)"
+grep '"workload_svid"' "$work/agent/data/audit.jsonl" | tail -n 4
+echo "... $(wc -l < "$work/agent/data/audit.jsonl") records in $work/agent/data/audit.jsonl"
+
 say "Done"
-echo "The join token $token would let an agent attest as spiffe://demo.synid.example/spire/agent/join_token/$token"
-echo "(agents and the handshake datapath join this demo in later issues)."
+echo "Next: the handshake datapath and the policy engine join this demo (identity in the TCP handshake)."
