@@ -59,6 +59,8 @@ final class AgentHarness implements AutoCloseable {
 
   final Path dir;
   final int agentApiPort;
+  /** The server's default X509-SVID lifetime, which is also the agent SVIDs' lifetime. */
+  Duration defaultX509SvidTtl = Duration.ofHours(1);
   private final List<AgentDaemon> agents = new ArrayList<>();
   private final List<Process> processes = new ArrayList<>();
   private IdentityServer server;
@@ -86,7 +88,7 @@ final class AgentHarness implements AutoCloseable {
         DatastoreConfig.sqlite(serverDir.resolve("datastore.sqlite3").toString()),
         new CaSettings(td, KeyType.EC_P256, KeyType.EC_P256, Duration.ofHours(24),
             Duration.ofMinutes(5), serverDir.resolve("ca"), Optional.empty()),
-        Duration.ofHours(1), Duration.ofMinutes(5), serverDir.resolve("admin").resolve("api.sock"),
+        defaultX509SvidTtl, Duration.ofMinutes(5), serverDir.resolve("admin").resolve("api.sock"),
         serverDir.resolve("audit.jsonl"),
         new AgentApiSettings(new InetSocketAddress("127.0.0.1", agentApiPort), x509popCa));
   }
@@ -155,6 +157,31 @@ final class AgentHarness implements AutoCloseable {
       fail("entry not created: " + result.getStatus().getMessage());
     }
     return result.getEntry().getId();
+  }
+
+  /** Creates an entry whose SVIDs carry the federated bundles of {@code federatesWith}. */
+  String createFederatedEntry(String parentId, String path, String federatesWith, String selector) {
+    int colon = selector.indexOf(':');
+    var result = EntryGrpc.newBlockingStub(admin).batchCreateEntry(BatchCreateEntryRequest
+        .newBuilder().addEntries(Entry.newBuilder().setParentId(spiffeId(parentId))
+            .setSpiffeId(SPIFFEID.newBuilder().setTrustDomain(TD).setPath(path))
+            .addFederatesWith(federatesWith)
+            .addSelectors(Selector.newBuilder().setType(selector.substring(0, colon))
+                .setValue(selector.substring(colon + 1)))).build()).getResults(0);
+    if (result.getStatus().getCode() != 0) {
+      fail("entry not created: " + result.getStatus().getMessage());
+    }
+    return result.getEntry().getId();
+  }
+
+  /** Sets a federated bundle on the server (as {@code bundle set} does). */
+  void setFederatedBundle(io.synid.api.spire.types.Bundle bundle) {
+    var response = BundleGrpc.newBlockingStub(admin).batchSetFederatedBundle(
+        io.synid.api.spire.server.bundle.v1.BatchSetFederatedBundleRequest.newBuilder()
+            .addBundle(bundle).build());
+    if (response.getResults(0).getStatus().getCode() != 0) {
+      fail("federated bundle not set: " + response.getResults(0).getStatus().getMessage());
+    }
   }
 
   void deleteEntry(String id) {

@@ -123,6 +123,62 @@ class AgentLifecycleTest {
   }
 
   @Test
+  void theAgentSvidIsRenewedAtHalfItsLifetime() throws Exception {
+    h.defaultX509SvidTtl = Duration.ofSeconds(20);
+    h.startServer(Optional.empty());
+    String token = h.joinToken();
+    String agentId = AgentHarness.joinTokenAgentId(token);
+    AgentDaemon agent = h.startJoinTokenAgent("agent", token);
+    Path audit = h.dir.resolve("agent").resolve("audit.jsonl");
+    Awaitility.await().atMost(WAIT).until(() -> Files.readString(audit).lines()
+        .filter(l -> l.contains("\"agent_svid_renewed\"")).count() >= 3);
+    // Past the first SVID's expiry, the agent still syncs with the renewed one.
+    h.createEntry(agentId, "/late", 0, "unix:uid:" + myUid());
+    Awaitility.await().atMost(WAIT).until(() -> agent.state().svids().size() == 1);
+    assertThat(agent.terminated()).isNotDone();
+    assertThat(Files.readString(audit)).doesNotContain("agent_refused");
+  }
+
+  @Test
+  void federatedBundlesReachWorkloadsWhoseEntriesFederateAndValidateTheirJwtSvids()
+      throws Exception {
+    h.startServer(Optional.empty());
+    SigningAuthority partnerCa = X509AuthorityFactory.newSelfSignedAuthority(KeyType.EC_P256,
+        TrustDomain.parse("partner.org"), Duration.ofDays(1), Instant.now());
+    KeyPair partnerJwtKey = KeyType.EC_P256.generate();
+    h.setFederatedBundle(io.synid.api.spire.types.Bundle.newBuilder().setTrustDomain("partner.org")
+        .addX509Authorities(io.synid.api.spire.types.X509Certificate.newBuilder().setAsn1(
+            com.google.protobuf.ByteString.copyFrom(partnerCa.certificate().getEncoded())))
+        .addJwtAuthorities(io.synid.api.spire.types.JWTKey.newBuilder().setKeyId("partner-key")
+            .setPublicKey(com.google.protobuf.ByteString.copyFrom(
+                partnerJwtKey.getPublic().getEncoded()))
+            .setExpiresAt(Instant.now().plus(Duration.ofDays(1)).getEpochSecond()))
+        .build());
+    String token = h.joinToken();
+    h.createFederatedEntry(AgentHarness.joinTokenAgentId(token), "/federated", "partner.org",
+        "unix:uid:" + myUid());
+    AgentDaemon agent = h.startJoinTokenAgent("agent", token);
+    Awaitility.await().atMost(WAIT).until(() -> agent.state().svids().size() == 1);
+
+    X509SVIDResponse response = fetch("agent");
+    assertThat(response.getFederatedBundlesMap()).containsOnlyKeys("spiffe://partner.org");
+    assertThat(response.getFederatedBundlesMap().get("spiffe://partner.org").toByteArray())
+        .isEqualTo(partnerCa.certificate().getEncoded());
+
+    String partnerToken = io.synid.core.jwt.JwtSvidSigner.sign(partnerJwtKey.getPrivate(),
+        KeyType.EC_P256, "partner-key", SpiffeId.parse("spiffe://partner.org/billing"),
+        List.of("federated"), Instant.now().plusSeconds(300), Instant.now());
+    try (WorkloadApiClient client = new WorkloadApiClient(h.socket("agent"), true)) {
+      var validated = client.blocking(30).validateJWTSVID(
+          io.synid.api.workload.ValidateJWTSVIDRequest.newBuilder().setAudience("federated")
+              .setSvid(partnerToken).build());
+      assertThat(validated.getSpiffeId()).isEqualTo("spiffe://partner.org/billing");
+      assertThat(validated.getClaims().getFieldsMap().get("aud").getListValue().getValues(0)
+          .getStringValue()).isEqualTo("federated");
+    }
+  }
+
+  @Test
   void anUnreachableServerIsRetriedAndARestartLosesNothing() throws Exception {
     h.startServer(Optional.empty());
     String token = h.joinToken();
@@ -143,12 +199,32 @@ class AgentLifecycleTest {
     Awaitility.await().atMost(WAIT).until(() -> agent.state().svids().size() == 1);
     assertThat(fetch("agent").getSvids(0).getSpiffeId()).isEqualTo("spiffe://example.org/before");
 
-    // Server down again: SVIDs already held are still served.
-    h.stopServer();
-    assertThat(fetch("agent").getSvids(0).getSpiffeId()).isEqualTo("spiffe://example.org/before");
-    h.startServer(Optional.empty());
-    h.createEntry(agentId, "/after", 0, "unix:uid:" + myUid());
-    Awaitility.await().atMost(WAIT).until(() -> fetch("agent").getSvidsCount() == 2);
+    // Server down again with a workload's stream open: SVIDs already held are still served, and
+    // the open stream carries on through the restart.
+    List<X509SVIDResponse> streamed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (WorkloadApiClient client = new WorkloadApiClient(h.socket("agent"), true)) {
+      client.async().fetchX509SVID(X509SVIDRequest.getDefaultInstance(),
+          new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(X509SVIDResponse value) {
+              streamed.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+          });
+      Awaitility.await().atMost(WAIT).until(() -> streamed.size() == 1);
+      h.stopServer();
+      assertThat(fetch("agent").getSvids(0).getSpiffeId()).isEqualTo("spiffe://example.org/before");
+      h.startServer(Optional.empty());
+      h.createEntry(agentId, "/after", 0, "unix:uid:" + myUid());
+      Awaitility.await().atMost(WAIT).until(() ->
+          streamed.get(streamed.size() - 1).getSvidsCount() == 2);
+    }
+    assertThat(fetch("agent").getSvidsCount()).isEqualTo(2);
 
     // The agent restarts from its stored SVID (the join token is spent and not needed again).
     agent.close();
