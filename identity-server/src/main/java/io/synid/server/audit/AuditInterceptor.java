@@ -31,6 +31,26 @@ public final class AuditInterceptor implements ServerInterceptor {
     this.summarizer = summarizer;
   }
 
+  private static java.util.Optional<String> presentedId(javax.net.ssl.SSLSession session) {
+    if (session == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      java.security.cert.Certificate[] chain = session.getPeerCertificates();
+      if (chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate leaf
+          && leaf.getSubjectAlternativeNames() != null) {
+        for (java.util.List<?> san : leaf.getSubjectAlternativeNames()) {
+          if (Integer.valueOf(6).equals(san.get(0))) {
+            return java.util.Optional.of(String.valueOf(san.get(1)));
+          }
+        }
+      }
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | java.security.cert.CertificateParsingException e) {
+      // No client certificate (AttestAgent, GetBundle) or an unparsable one: nothing to record.
+    }
+    return java.util.Optional.empty();
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -49,6 +69,10 @@ public final class AuditInterceptor implements ServerInterceptor {
       caller.executablePath().ifPresent(p -> callerNode.put("path", p));
     } else {
       callerNode.put("address", String.valueOf(call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR)));
+      // The SPIFFE ID of the client certificate, as presented: the status says whether the
+      // agent API then accepted it.
+      presentedId(call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION))
+          .ifPresent(id -> callerNode.put("presented_id", id));
     }
     ServerCall<Q, R> auditing = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
       @Override

@@ -282,6 +282,16 @@ class AgentApiTest {
         .getAuthorizedEntries(GetAuthorizedEntriesRequest.getDefaultInstance()))
         .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.UNAUTHENTICATED))
         .hasMessageContaining("client certificate does not verify against the trust bundle");
+
+    // Each refusal is an API audit record naming the identity the client presented.
+    assertThat(audit("api")).filteredOn(r -> r.path("method").asText().equals("GetAuthorizedEntries"))
+        .extracting(r -> r.path("caller").path("presented_id").asText(), r -> r.path("status").asText())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("", "UNAUTHENTICATED"),
+            org.assertj.core.groups.Tuple.tuple("spiffe://example.org/spire/agent/join_token/x",
+                "UNAUTHENTICATED"));
+    assertThat(audit("api")).filteredOn(r -> r.path("method").asText().equals("BatchNewX509SVID"))
+        .extracting(r -> r.path("caller").path("presented_id").asText())
+        .containsExactly("spiffe://example.org/workload");
   }
 
   // ---- attestation ----------------------------------------------------------------------------
