@@ -307,8 +307,8 @@ public final class ServerClient implements AutoCloseable {
     }
   }
 
-  /** Client side of SyncAuthorizedEntries. */
-  private static final class EntrySync
+  /** Client side of SyncAuthorizedEntries (package-private for tests). */
+  static final class EntrySync
       implements ClientResponseObserver<SyncAuthorizedEntriesRequest, SyncAuthorizedEntriesResponse> {
     final CompletableFuture<Map<String, Entry>> result = new CompletableFuture<>();
     volatile StreamObserver<SyncAuthorizedEntriesRequest> requests;
