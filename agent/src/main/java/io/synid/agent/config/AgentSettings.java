@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * A validated agent configuration: every value checked and converted, every problem of a file
@@ -313,6 +314,12 @@ public record AgentSettings(
   }
 
   private static String location(JsonProcessingException e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
+        // The YAML parser's own mark: where the problem is, not where the last good token was.
+        return "line " + (yaml.getProblemMark().getLine() + 1) + ": ";
+      }
+    }
     return e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ";
   }
 
