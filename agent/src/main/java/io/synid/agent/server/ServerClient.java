@@ -358,8 +358,14 @@ public final class ServerClient implements AutoCloseable {
       if (wantedReceived >= wanted.size()) {
         Map<String, Entry> out = new HashMap<>();
         for (EntryRevision revision : revisions) {
-          Entry e = fresh.containsKey(revision.getId()) ? fresh.get(revision.getId())
-              : cached.get(revision.getId());
+          Entry e = fresh.get(revision.getId());
+          if (e == null) {
+            // Only a cached entry at the listed revision; a changed one the server did not send
+            // is left out rather than served at its old revision.
+            Entry known = cached.get(revision.getId());
+            e = known != null && known.getRevisionNumber() == revision.getRevisionNumber()
+                ? known : null;
+          }
           if (e != null) {
             out.put(e.getId(), e);
           }
