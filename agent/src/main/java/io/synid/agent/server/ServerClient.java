@@ -392,14 +392,10 @@ public final class ServerClient implements AutoCloseable {
 
     @Override
     public void onCompleted() {
-      if (!result.isDone()) {
-        if (!requestedIds && revisions.isEmpty()) {
-          result.complete(fresh);
-        } else {
-          result.completeExceptionally(io.grpc.Status.INTERNAL
-              .withDescription("the server ended the entry sync early").asRuntimeException());
-        }
-      }
+      // Every complete answer ends with a response whose "more" is false, which finishes the
+      // sync; ending before it (even with no response at all) must not read as "no entries".
+      result.completeExceptionally(io.grpc.Status.INTERNAL
+          .withDescription("the server ended the entry sync early").asRuntimeException());
     }
   }
 }
