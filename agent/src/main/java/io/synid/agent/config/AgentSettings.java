@@ -1,16 +1,25 @@
 package io.synid.agent.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.synid.core.spiffeid.InvalidSpiffeIdException;
 import io.synid.core.spiffeid.TrustDomain;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +28,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * A validated agent configuration: every value checked and converted, every problem of a file
@@ -71,31 +81,90 @@ public record AgentSettings(
    * @param source names the text in error messages (usually the file path)
    */
   public static AgentSettings parse(String source, String yaml) throws InvalidAgentConfigException {
+    List<String> problems = new ArrayList<>();
     ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     AgentConfig config;
-    try {
-      config = mapper.readValue(yaml, AgentConfig.class);
-    } catch (UnrecognizedPropertyException e) {
-      throw new InvalidAgentConfigException(source, List.of(location(e) + "unknown field \""
-          + path(e) + "\" (known here: " + e.getKnownPropertyIds().stream().map(String::valueOf)
-          .sorted().collect(Collectors.joining(", ")) + ")"));
+    try (KeyTrackingParser parser = new KeyTrackingParser(mapper.getFactory().createParser(yaml))) {
+      // Unknown keys are collected (and skipped) rather than ending the parse at the first one.
+      mapper.addHandler(new DeserializationProblemHandler() {
+        @Override
+        public boolean handleUnknownProperty(DeserializationContext context, JsonParser p,
+            JsonDeserializer<?> deserializer, Object beanOrClass, String name) throws IOException {
+          problems.add("line " + parser.keyLine + ": unknown field \"" + parser.keyPath
+              + "\" (known here: " + deserializer.getKnownPropertyNames().stream()
+              .map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")");
+          p.skipChildren();
+          return true;
+        }
+      });
+      if (parser.nextToken() == null) {
+        throw new InvalidAgentConfigException(source, List.of("the configuration is empty"));
+      }
+      config = mapper.readValue(parser, AgentConfig.class);
     } catch (JsonMappingException e) {
-      throw new InvalidAgentConfigException(source, List.of(location(e) + "field \"" + path(e)
-          + "\": " + e.getOriginalMessage()));
+      String field = path(e);
+      problems.add(location(e) + (field.isEmpty() ? "" : "field \"" + field + "\": ")
+          + e.getOriginalMessage());
+      throw new InvalidAgentConfigException(source, problems);
     } catch (JsonProcessingException e) {
-      throw new InvalidAgentConfigException(source, List.of(location(e) + e.getOriginalMessage()));
+      problems.add(location(e) + e.getOriginalMessage());
+      throw new InvalidAgentConfigException(source, problems);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading configuration text from memory failed", e);
     }
     if (config == null) {
       throw new InvalidAgentConfigException(source, List.of("the configuration is empty"));
     }
-    return validate(source, config);
+    return validate(source, config, problems);
   }
 
-  private static AgentSettings validate(String source, AgentConfig c)
+  /** Remembers the line and path of the last key read, for unknown-key messages. */
+  private static final class KeyTrackingParser extends JsonParserDelegate {
+    int keyLine;
+    String keyPath = "";
+
+    KeyTrackingParser(JsonParser parser) {
+      super(parser);
+    }
+
+    @Override
+    public JsonToken nextToken() throws IOException {
+      return noteKey(super.nextToken());
+    }
+
+    @Override
+    public String nextFieldName() throws IOException {
+      String name = super.nextFieldName();
+      noteKey(currentToken());
+      return name;
+    }
+
+    @Override
+    public boolean nextFieldName(SerializableString name) throws IOException {
+      boolean matched = super.nextFieldName(name);
+      noteKey(currentToken());
+      return matched;
+    }
+
+    private JsonToken noteKey(JsonToken token) {
+      if (token == JsonToken.FIELD_NAME) {
+        keyLine = currentTokenLocation().getLineNr();
+        List<String> segments = new ArrayList<>();
+        for (JsonStreamContext c = getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
+          segments.add(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : c.getCurrentName());
+        }
+        keyPath = String.join(".", segments).replace(".[", "[");
+      }
+      return token;
+    }
+  }
+
+  private static AgentSettings validate(String source, AgentConfig c, List<String> problems)
       throws InvalidAgentConfigException {
-    List<String> problems = new ArrayList<>();
     TrustDomain td = null;
     if (c.trustDomain == null || c.trustDomain.isBlank()) {
       problems.add("trustDomain is required");
@@ -106,8 +175,11 @@ public record AgentSettings(
         problems.add("trustDomain \"" + c.trustDomain + "\" is invalid: " + e.getMessage());
       }
     }
+    Path dataDir = null;
     if (c.dataDir == null || c.dataDir.isBlank()) {
       problems.add("dataDir is required");
+    } else {
+      dataDir = path("dataDir", c.dataDir, problems);
     }
     if (c.server == null || c.server.address == null || c.server.address.isBlank()) {
       problems.add("server.address is required");
@@ -120,9 +192,12 @@ public record AgentSettings(
     if (c.workloadAttestors == null || c.workloadAttestors.isEmpty()) {
       problems.add("workloadAttestors: at least one workload attestor is required");
     }
+    Path socket = null;
     if (c.workloadApi == null || c.workloadApi.socketPath == null
         || !c.workloadApi.socketPath.startsWith("/")) {
       problems.add("workloadApi.socketPath must be an absolute path");
+    } else {
+      socket = path("workloadApi.socketPath", c.workloadApi.socketPath, problems);
     }
     Duration sync = null;
     try {
@@ -133,16 +208,28 @@ public record AgentSettings(
     } catch (IllegalArgumentException e) {
       problems.add("syncInterval: " + e.getMessage());
     }
+    Path audit = c.audit == null || c.audit.path == null ? null
+        : path("audit.path", c.audit.path, problems);
     if (!problems.isEmpty()) {
       throw new InvalidAgentConfigException(source, problems);
     }
-    Path dataDir = Path.of(c.dataDir);
-    Path audit = c.audit == null || c.audit.path == null ? dataDir.resolve("audit.jsonl")
-        : Path.of(c.audit.path);
+    if (audit == null) {
+      audit = dataDir.resolve("audit.jsonl");
+    }
     Map<String, Map<String, Object>> attestors = new java.util.LinkedHashMap<>();
     c.workloadAttestors.forEach((k, v) -> attestors.put(k, v == null ? Map.of() : v));
     return new AgentSettings(td, dataDir, c.server.address, c.server.port, bundle, attestation,
-        attestors, Path.of(c.workloadApi.socketPath), sync, audit);
+        attestors, socket, sync, audit);
+  }
+
+  /** {@code value} as a path, or null with a problem if the OS cannot name it (e.g. a NUL). */
+  private static Path path(String field, String value, List<String> problems) {
+    try {
+      return Path.of(value);
+    } catch (InvalidPathException e) {
+      problems.add(field + " is not a valid path: " + e.getReason());
+      return null;
+    }
   }
 
   private static BootstrapBundle bootstrapBundle(AgentConfig.TrustBundleConfig b,
@@ -168,13 +255,14 @@ public record AgentSettings(
         problems.add("trustBundle.url is not a URL: " + e.getMessage());
         return null;
       }
-      if (!"https".equals(uri.getScheme())) {
+      if (!"https".equals(uri.getScheme()) || uri.getHost() == null) {
         problems.add("trustBundle.url must be an https URL");
         return null;
       }
       return new BootstrapBundle(null, uri, spiffe);
     }
-    return new BootstrapBundle(Path.of(b.path), null, spiffe);
+    Path path = path("trustBundle.path", b.path, problems);
+    return path == null ? null : new BootstrapBundle(path, null, spiffe);
   }
 
   private static NodeAttestation nodeAttestation(AgentConfig.NodeAttestorConfig n,
@@ -195,8 +283,14 @@ public record AgentSettings(
       problems.add("nodeAttestor.x509pop: certificatePath and privateKeyPath are required");
       return null;
     }
-    return new NodeAttestation.X509Pop(Path.of(x.certificatePath), Path.of(x.privateKeyPath),
-        x.intermediatesPath == null ? null : Path.of(x.intermediatesPath));
+    Path certificate = path("nodeAttestor.x509pop.certificatePath", x.certificatePath, problems);
+    Path key = path("nodeAttestor.x509pop.privateKeyPath", x.privateKeyPath, problems);
+    Path intermediates = x.intermediatesPath == null ? null
+        : path("nodeAttestor.x509pop.intermediatesPath", x.intermediatesPath, problems);
+    if (certificate == null || key == null || (x.intermediatesPath != null && intermediates == null)) {
+      return null;
+    }
+    return new NodeAttestation.X509Pop(certificate, key, intermediates);
   }
 
   /**
@@ -220,6 +314,12 @@ public record AgentSettings(
   }
 
   private static String location(JsonProcessingException e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
+        // The YAML parser's own mark: where the problem is, not where the last good token was.
+        return "line " + (yaml.getProblemMark().getLine() + 1) + ": ";
+      }
+    }
     return e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ";
   }
 

@@ -307,8 +307,8 @@ public final class ServerClient implements AutoCloseable {
     }
   }
 
-  /** Client side of SyncAuthorizedEntries. */
-  private static final class EntrySync
+  /** Client side of SyncAuthorizedEntries (package-private for tests). */
+  static final class EntrySync
       implements ClientResponseObserver<SyncAuthorizedEntriesRequest, SyncAuthorizedEntriesResponse> {
     final CompletableFuture<Map<String, Entry>> result = new CompletableFuture<>();
     volatile StreamObserver<SyncAuthorizedEntriesRequest> requests;
@@ -358,8 +358,14 @@ public final class ServerClient implements AutoCloseable {
       if (wantedReceived >= wanted.size()) {
         Map<String, Entry> out = new HashMap<>();
         for (EntryRevision revision : revisions) {
-          Entry e = fresh.containsKey(revision.getId()) ? fresh.get(revision.getId())
-              : cached.get(revision.getId());
+          Entry e = fresh.get(revision.getId());
+          if (e == null) {
+            // Only a cached entry at the listed revision; a changed one the server did not send
+            // is left out rather than served at its old revision.
+            Entry known = cached.get(revision.getId());
+            e = known != null && known.getRevisionNumber() == revision.getRevisionNumber()
+                ? known : null;
+          }
           if (e != null) {
             out.put(e.getId(), e);
           }
@@ -386,14 +392,10 @@ public final class ServerClient implements AutoCloseable {
 
     @Override
     public void onCompleted() {
-      if (!result.isDone()) {
-        if (!requestedIds && revisions.isEmpty()) {
-          result.complete(fresh);
-        } else {
-          result.completeExceptionally(io.grpc.Status.INTERNAL
-              .withDescription("the server ended the entry sync early").asRuntimeException());
-        }
-      }
+      // Every complete answer ends with a response whose "more" is false, which finishes the
+      // sync; ending before it (even with no response at all) must not read as "no entries".
+      result.completeExceptionally(io.grpc.Status.INTERNAL
+          .withDescription("the server ended the entry sync early").asRuntimeException());
     }
   }
 }

@@ -301,6 +301,7 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
     }
     List<String> audience = List.copyOf(new TreeSet<>(request.getAudienceList()));
     JWTSVIDResponse.Builder response = JWTSVIDResponse.newBuilder();
+    List<ObjectNode> records = new ArrayList<>();
     for (WorkloadSvid svid : chosen) {
       String id = AgentState.spiffeId(svid.entry());
       JWTSVID token;
@@ -317,8 +318,10 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
       ArrayNode aud = record.putArray("audience");
       request.getAudienceList().forEach(aud::add);
       record.put("expires_at", Instant.ofEpochSecond(token.getExpiresAt()).toString());
-      audit.record(record);
+      records.add(record);
     }
+    // Audited only once every token was obtained: a failed call hands out none of them.
+    records.forEach(audit::record);
     out.onNext(response.build());
     out.onCompleted();
   }
