@@ -5,6 +5,11 @@ import io.synid.agent.cache.AgentState;
 import io.synid.agent.cache.AgentStateHolder;
 import io.synid.agent.cache.Synchronizer;
 import io.synid.agent.config.AgentSettings;
+import io.synid.agent.handshake.HandshakeController;
+import io.synid.agent.handshake.HandshakeSettings;
+import io.synid.agent.handshake.KernelDatapath;
+import io.synid.agent.handshake.NodeHandshakeKey;
+import io.synid.handshake.DatapathException;
 import io.synid.agent.node.AgentSvidStore;
 import io.synid.agent.node.NodeAttestors;
 import io.synid.agent.node.NodeIdentity;
@@ -63,6 +68,8 @@ public final class AgentDaemon implements AutoCloseable {
   private final UnixSocketServer workloadApi;
   private final ExecutorService attestors;
   private final Thread loop;
+  private final WorkloadAttestation attestation;
+  private volatile HandshakeController handshake;
   private final CompletableFuture<AgentTerminatedException> terminated = new CompletableFuture<>();
   private volatile boolean closing;
   private boolean closed;
@@ -83,7 +90,6 @@ public final class AgentDaemon implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    WorkloadAttestation attestation;
     try {
       attestation = WorkloadAttestors.fromConfig(settings.workloadAttestors(), attestors);
     } catch (InvalidConfigException e) {
@@ -159,6 +165,7 @@ public final class AgentDaemon implements AutoCloseable {
         }
         node.renewIfDue();
         synchronizer.syncOnce();
+        reconcileDatapath();
         backoff = interval;
         sleep(interval);
       } catch (ServerApiException e) {
@@ -195,6 +202,42 @@ public final class AgentDaemon implements AutoCloseable {
         sleep(backoff);
       }
     }
+  }
+
+  /**
+   * Opens the datapath on first use and brings it up to date. Its failures never stop identity
+   * serving: the kernel keeps enforcing what it has, and the next cycle tries again.
+   */
+  private void reconcileDatapath() throws AgentTerminatedException {
+    if (settings.handshake().isEmpty()) {
+      return;
+    }
+    HandshakeSettings hs = settings.handshake().get();
+    if (handshake == null) {
+      try {
+        handshake = new HandshakeController(hs, KernelDatapath.open(hs),
+            NodeHandshakeKey.loadOrCreate(settings.dataDir()), client, attestation, audit, clock,
+            () -> agentId().orElse(""));
+      } catch (DatapathException | IOException e) {
+        throw new AgentTerminatedException("cannot load the handshake datapath on " + hs.cgroup()
+            + ": " + e.getMessage(), e);
+      }
+    }
+    try {
+      handshake.reconcile(state.current());
+    } catch (ServerApiException e) {
+      LOG.warning("datapath not updated: " + e.getMessage() + "; the kernel keeps its last state");
+    } catch (DatapathException | IOException e) {
+      LOG.log(Level.SEVERE, "datapath update failed; the kernel keeps its last state", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closing = true;
+    }
+  }
+
+  /** The datapath controller, once the datapath is loaded (for tests and health checks). */
+  public Optional<HandshakeController> handshake() {
+    return Optional.ofNullable(handshake);
   }
 
   private void stop(AgentTerminatedException reason) {
@@ -260,6 +303,9 @@ public final class AgentDaemon implements AutoCloseable {
     closing = true;
     loop.interrupt();
     workloadApi.close();
+    if (handshake != null) {
+      handshake.close();
+    }
     client.close();
     attestors.shutdownNow();
     try {

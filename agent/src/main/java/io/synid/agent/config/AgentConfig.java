@@ -37,6 +37,25 @@ public final class AgentConfig {
   /** The audit log. */
   @JsonProperty public AuditConfig audit = new AuditConfig();
 
+  /** Identity in the TCP handshake (absent: off). */
+  @JsonProperty public HandshakeConfig handshake;
+
+  /** The eBPF datapath: which sockets carry identity, and how this node is reached. */
+  public static final class HandshakeConfig {
+    /** The cgroup v2 subtree whose workloads' connections carry identity (required). */
+    @JsonProperty public String cgroup;
+    /** This node's addresses, CIDR (e.g. 10.0.0.1/32); peers route FP1 to them (required). */
+    @JsonProperty public java.util.List<String> addresses = new java.util.ArrayList<>();
+    /** failClosed (default: programs and maps stay pinned when the agent dies) | failOpen. */
+    @JsonProperty public String lifetime = "failClosed";
+    @JsonProperty public String pinDirectory = "/sys/fs/bpf/synid";
+    /** Lifetime of a pairwise key epoch. */
+    @JsonProperty public String keyEpoch = "1h";
+    @JsonProperty public int timestampWindowSeconds = 30;
+    /** Devices for a TC-ingress attach instead of cgroup_skb (empty: cgroup). */
+    @JsonProperty public java.util.List<String> tcDevices = new java.util.ArrayList<>();
+  }
+
   /** Where the server listens for agents. */
   public static final class ServerConfig {
     @JsonProperty public String address = "127.0.0.1";

@@ -44,7 +44,8 @@ public record AgentSettings(
     Map<String, Map<String, Object>> workloadAttestors,
     Path workloadApiSocket,
     Duration syncInterval,
-    Path auditPath) {
+    Path auditPath,
+    java.util.Optional<io.synid.agent.handshake.HandshakeSettings> handshake) {
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
@@ -210,6 +211,8 @@ public record AgentSettings(
     }
     Path audit = c.audit == null || c.audit.path == null ? null
         : path("audit.path", c.audit.path, problems);
+    java.util.Optional<io.synid.agent.handshake.HandshakeSettings> handshake =
+        handshake(c.handshake, problems);
     if (!problems.isEmpty()) {
       throw new InvalidAgentConfigException(source, problems);
     }
@@ -219,7 +222,62 @@ public record AgentSettings(
     Map<String, Map<String, Object>> attestors = new java.util.LinkedHashMap<>();
     c.workloadAttestors.forEach((k, v) -> attestors.put(k, v == null ? Map.of() : v));
     return new AgentSettings(td, dataDir, c.server.address, c.server.port, bundle, attestation,
-        attestors, socket, sync, audit);
+        attestors, socket, sync, audit, handshake);
+  }
+
+  private static java.util.Optional<io.synid.agent.handshake.HandshakeSettings> handshake(
+      AgentConfig.HandshakeConfig h, List<String> problems) {
+    if (h == null) {
+      return java.util.Optional.empty();
+    }
+    int before = problems.size();
+    Path cgroup = null;
+    if (h.cgroup == null || !h.cgroup.startsWith("/")) {
+      problems.add("handshake.cgroup must be an absolute path (a cgroup v2 directory)");
+    } else {
+      cgroup = path("handshake.cgroup", h.cgroup, problems);
+    }
+    if (h.addresses == null || h.addresses.isEmpty()) {
+      problems.add("handshake.addresses: at least one address of this node is required");
+    } else {
+      for (int i = 0; i < h.addresses.size(); i++) {
+        try {
+          io.synid.policy.model.Cidr.parse(String.valueOf(h.addresses.get(i)));
+        } catch (IllegalArgumentException e) {
+          problems.add("handshake.addresses[" + i + "]: " + e.getMessage());
+        }
+      }
+    }
+    io.synid.handshake.Lifetime lifetime = null;
+    if ("failClosed".equals(h.lifetime)) {
+      lifetime = io.synid.handshake.Lifetime.FAIL_CLOSED;
+    } else if ("failOpen".equals(h.lifetime)) {
+      lifetime = io.synid.handshake.Lifetime.FAIL_OPEN;
+    } else {
+      problems.add("handshake.lifetime must be failClosed or failOpen, not \"" + h.lifetime + "\"");
+    }
+    Path pins = h.pinDirectory == null ? null : path("handshake.pinDirectory", h.pinDirectory, problems);
+    if (pins == null && h.pinDirectory == null) {
+      problems.add("handshake.pinDirectory is required");
+    }
+    long epochSeconds = 0;
+    try {
+      epochSeconds = duration(h.keyEpoch).toSeconds();
+      if (epochSeconds < 60) {
+        problems.add("handshake.keyEpoch must be at least 1m");
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add("handshake.keyEpoch: " + e.getMessage());
+    }
+    if (h.timestampWindowSeconds < 1 || h.timestampWindowSeconds > 3600) {
+      problems.add("handshake.timestampWindowSeconds must be between 1 and 3600");
+    }
+    if (problems.size() > before) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new io.synid.agent.handshake.HandshakeSettings(cgroup,
+        h.addresses, lifetime, pins, epochSeconds, h.timestampWindowSeconds,
+        h.tcDevices == null ? List.of() : h.tcDevices));
   }
 
   /** {@code value} as a path, or null with a problem if the OS cannot name it (e.g. a NUL). */

@@ -62,7 +62,7 @@ import java.util.function.Supplier;
  * when the SVID changes because a TLS context's key material is fixed. Every call has a deadline.
  * Thread-safe.
  */
-public final class ServerClient implements AutoCloseable {
+public final class ServerClient implements AutoCloseable, io.synid.agent.handshake.NodeApi {
   /** SPIRE's page size: more revisions than this and the agent asks for changed entries by ID. */
   static final int MAX_IDS_PER_REQUEST = 500;
   private static final long DEADLINE_SECONDS = 30;
@@ -237,6 +237,73 @@ public final class ServerClient implements AutoCloseable {
               .build()).getSvid();
     } catch (RuntimeException e) {
       throw ServerApiException.of("JWT-SVID request", e);
+    }
+  }
+
+  // ---- Synid's additions (synid.api.node.v1.Node): handshake keys, handles, policies, flows ----
+
+  private io.synid.api.node.v1.NodeGrpc.NodeBlockingStub node() throws ServerApiException {
+    return io.synid.api.node.v1.NodeGrpc.newBlockingStub(authenticated())
+        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** Registers this node's X25519 handshake public key; returns the node's index. */
+  @Override
+  public int registerHandshakeKey(byte[] publicKey, List<String> addresses)
+      throws ServerApiException {
+    try {
+      return node().registerHandshakeKey(io.synid.api.node.v1.RegisterHandshakeKeyRequest
+          .newBuilder().setX25519PublicKey(ByteString.copyFrom(publicKey))
+          .addAllAddresses(addresses).build()).getNodeIndex();
+    } catch (RuntimeException e) {
+      throw ServerApiException.of("handshake key registration", e);
+    }
+  }
+
+  /** Identity handles for SPIFFE IDs this agent hosts; per-item results in request order. */
+  @Override
+  public List<io.synid.api.node.v1.AllocateHandlesResponse.Result> allocateHandles(
+      Collection<String> spiffeIds) throws ServerApiException {
+    try {
+      return node().allocateHandles(io.synid.api.node.v1.AllocateHandlesRequest.newBuilder()
+          .addAllSpiffeIds(spiffeIds).build()).getResultsList();
+    } catch (RuntimeException e) {
+      throw ServerApiException.of("identity handle allocation", e);
+    }
+  }
+
+  /** The node directory, or an "unchanged" answer when {@code knownRevision} is current. */
+  @Override
+  public io.synid.api.node.v1.GetDirectoryResponse directory(long knownRevision)
+      throws ServerApiException {
+    try {
+      return node().getDirectory(io.synid.api.node.v1.GetDirectoryRequest.newBuilder()
+          .setKnownRevision(knownRevision).build());
+    } catch (RuntimeException e) {
+      throw ServerApiException.of("fetching the node directory", e);
+    }
+  }
+
+  /** The policy set, or an "unchanged" answer when {@code knownVersion} is current. */
+  @Override
+  public io.synid.api.node.v1.GetPoliciesResponse policies(long knownVersion)
+      throws ServerApiException {
+    try {
+      return node().getPolicies(io.synid.api.node.v1.GetPoliciesRequest.newBuilder()
+          .setKnownVersion(knownVersion).build());
+    } catch (RuntimeException e) {
+      throw ServerApiException.of("fetching policies", e);
+    }
+  }
+
+  /** Reports flow counters (deltas since the last successful report). */
+  @Override
+  public void reportFlows(List<io.synid.api.node.v1.Flow> flows) throws ServerApiException {
+    try {
+      node().reportFlows(io.synid.api.node.v1.ReportFlowsRequest.newBuilder().addAllFlows(flows)
+          .build());
+    } catch (RuntimeException e) {
+      throw ServerApiException.of("reporting flows", e);
     }
   }
 

@@ -32,7 +32,7 @@ class AgentSettingsTest {
       nodeAttestor:
         joinToken: token-1
       """;
-  private static final String TOP_LEVEL_KEYS = "audit, dataDir, nodeAttestor, server, syncInterval,"
+  private static final String TOP_LEVEL_KEYS = "audit, dataDir, handshake, nodeAttestor, server, syncInterval,"
       + " trustBundle, trustDomain, workloadApi, workloadAttestors";
 
   private static List<String> problems(String yaml) {
@@ -405,7 +405,7 @@ class AgentSettingsTest {
     assertThat(new AgentSettings(full.trustDomain(), full.dataDir(), full.serverAddress(),
         full.serverPort(), full.bootstrapBundle(), full.nodeAttestation(),
         minimal.workloadAttestors(), full.workloadApiSocket(), full.syncInterval(),
-        full.auditPath()))
+        full.auditPath(), full.handshake()))
         .as("the full file spells out the defaults the minimal one takes")
         .isEqualTo(minimal);
   }

@@ -1,0 +1,112 @@
+package io.synid.agent.handshake;
+
+import io.synid.handshake.DatapathConfig;
+import io.synid.handshake.DatapathException;
+import io.synid.handshake.HandshakeDatapath;
+import io.synid.handshake.HandshakeEvent;
+import io.synid.handshake.PairwiseKeys;
+import io.synid.handshake.VerdictRule;
+import io.synid.handshake.WorkloadMode;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/** {@link Datapath} over the real eBPF programs ({@link HandshakeDatapath}). */
+public final class KernelDatapath implements Datapath {
+  private static final Logger LOG = Logger.getLogger(KernelDatapath.class.getName());
+  private final HandshakeDatapath datapath;
+
+  private KernelDatapath(HandshakeDatapath datapath) {
+    this.datapath = datapath;
+  }
+
+  /**
+   * Loads and attaches the programs. Every decision is reported (no sampling of allowed
+   * handshakes): each one is a connection audit record.
+   */
+  public static KernelDatapath open(HandshakeSettings settings) throws DatapathException {
+    DatapathConfig config = new DatapathConfig(settings.cgroup(), settings.lifetime(),
+        Optional.of(settings.pinDirectory()), settings.timestampWindowSeconds(),
+        DatapathConfig.DEFAULT_NODE_SHIFT, Duration.ZERO, settings.tcDevices());
+    return new KernelDatapath(HandshakeDatapath.open(config));
+  }
+
+  @Override
+  public void setLocalIdentity(long cgroupId, int handle, int identity) throws DatapathException {
+    datapath.setLocalIdentity(cgroupId, handle, identity);
+  }
+
+  @Override
+  public void removeLocalIdentity(long cgroupId) throws DatapathException {
+    datapath.removeLocalIdentity(cgroupId);
+  }
+
+  @Override
+  public void setMode(long cgroupId, WorkloadMode mode) throws DatapathException {
+    datapath.setMode(cgroupId, mode);
+  }
+
+  @Override
+  public void setPeerKeys(PairwiseKeys keys) throws DatapathException {
+    datapath.setPeerKeys(keys);
+  }
+
+  @Override
+  public void removePeerKeys(int peerNode, int epoch) throws DatapathException {
+    datapath.removePeerKeys(peerNode, epoch);
+  }
+
+  @Override
+  public void setTransmitEpoch(int epoch) throws DatapathException {
+    datapath.setTransmitEpoch(epoch);
+  }
+
+  @Override
+  public void setPeerNode(InetAddress prefix, int prefixLength, int node) throws DatapathException {
+    datapath.setPeerNode(prefix, prefixLength, node);
+  }
+
+  @Override
+  public void removePeerNode(InetAddress prefix, int prefixLength) throws DatapathException {
+    datapath.removePeerNode(prefix, prefixLength);
+  }
+
+  @Override
+  public void setBinding(int handle, int identity, int node) throws DatapathException {
+    datapath.setBinding(handle, identity, node);
+  }
+
+  @Override
+  public void removeBinding(int handle) throws DatapathException {
+    datapath.removeBinding(handle);
+  }
+
+  @Override
+  public void setVerdicts(Collection<VerdictRule> rules) throws DatapathException {
+    datapath.setVerdicts(rules);
+  }
+
+  @Override
+  public void setCidrRules(Collection<CidrRule> rules) throws DatapathException {
+    if (!rules.isEmpty()) {
+      // The kernel's cidr_rules map is node-wide today; installing a rule meant for one
+      // workload and port there would open every workload to that prefix. Until the map is
+      // keyed by destination and port, unauthenticated peers stay refused (fail closed).
+      LOG.warning(rules.size() + " unauthenticated-peer rules not installed: the datapath has"
+          + " no per-workload CIDR rules yet");
+    }
+  }
+
+  @Override
+  public void addEventListener(Consumer<HandshakeEvent> listener) {
+    datapath.addEventListener(listener);
+  }
+
+  @Override
+  public void close() {
+    datapath.close();
+  }
+}
