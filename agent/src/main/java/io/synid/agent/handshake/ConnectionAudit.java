@@ -122,10 +122,10 @@ final class ConnectionAudit {
         int dst = inbound ? identityOf(v, event.localIdent()) : event.peerIdentity();
         yield rule(v.tables().verdicts().get(new VerdictKey(src, dst, port)))
             .or(() -> rule(v.tables().verdicts().get(new VerdictKey(src, dst, VerdictKey.ANY_PORT))))
-            .map(r -> "policy:" + r)
+            .map(RuleId::toString)
             .orElse(event.reason() == Reason.OK ? "allowed" : "default-deny");
       }
-      case UNAUTH_ALLOWED -> cidrRule(v, event, inbound).map(r -> "policy:" + r)
+      case UNAUTH_ALLOWED -> cidrRule(v, event, inbound).map(RuleId::toString)
           .orElse("unauthenticated-allowed");
       case MISSING_OPTION -> "no-identity";
       case BAD_TAG -> "bad-mac";
