@@ -27,8 +27,10 @@ import org.jdbi.v3.core.Jdbi;
  * <p>Implementation notes: every write locks the directory revision counter first
  * ({@link Counters#lock}), so allocation is serialized across threads and server replicas, and
  * the unique constraints on index, identity number, slot and handle are a second line that turns
- * any bug into a failed transaction rather than a shared number. Nothing is ever deleted, so
- * "lowest free" and "highest plus one" coincide; indexes of removed agents are not reused.
+ * any bug into a failed transaction rather than a shared number. Indexes are given out in
+ * order; only when all {@value #MAX_NODE_INDEX} are taken is the lowest index of an agent that is
+ * no longer attested reclaimed (its key and handles leave the directory in the same transaction,
+ * so peers never map the index to two keys at one revision).
  */
 public final class NodeDirectoryStore {
   /** Highest node index: the index occupies the 12 bits above the 20-bit slot of a handle. */
@@ -42,10 +44,21 @@ public final class NodeDirectoryStore {
 
   private final Jdbi jdbi;
   private final Clock clock;
+  private final int maxNodeIndex;
 
   NodeDirectoryStore(Jdbi jdbi, Clock clock) {
+    this(jdbi, clock, MAX_NODE_INDEX);
+  }
+
+  private NodeDirectoryStore(Jdbi jdbi, Clock clock, int maxNodeIndex) {
     this.jdbi = jdbi;
     this.clock = clock;
+    this.maxNodeIndex = maxNodeIndex;
+  }
+
+  /** The same store with a smaller index space (tests of exhaustion and reuse). */
+  NodeDirectoryStore withMaxNodeIndex(int max) {
+    return new NodeDirectoryStore(jdbi, clock, max);
   }
 
   /**
@@ -133,10 +146,10 @@ public final class NodeDirectoryStore {
     }
   }
 
-  /** Every node index is taken. */
+  /** Every node index is taken by an attested agent. */
   public static final class NoFreeNodeIndexException extends Exception {
     NoFreeNodeIndexException() {
-      super("no free node index: all " + MAX_NODE_INDEX + " are allocated");
+      super("no free node index: all are allocated to attested agents");
     }
   }
 
@@ -171,8 +184,8 @@ public final class NodeDirectoryStore {
       }
       int index = h.createQuery("SELECT COALESCE(MAX(node_index), 0) FROM node_keys")
           .mapTo(Integer.class).one() + 1;
-      if (index > MAX_NODE_INDEX) {
-        throw new NoFreeNodeIndexException();
+      if (index > maxNodeIndex) {
+        index = reclaim(h).orElseThrow(NoFreeNodeIndexException::new);
       }
       h.createUpdate("INSERT INTO node_keys (agent_id, node_index, public_key, registered_at)"
               + " VALUES (:a, :i, :k, :t)")
@@ -270,6 +283,26 @@ public final class NodeDirectoryStore {
           .list();
       return new Directory(revision, nodes, bindings);
     });
+  }
+
+  /**
+   * Frees the lowest index whose agent is no longer attested (evicted or deleted), withdrawing
+   * its key, addresses and handles from the directory. Only when every index is taken: until
+   * then an index is never given to a second agent.
+   */
+  private static Optional<Integer> reclaim(Handle h) {
+    Optional<Map.Entry<String, Integer>> gone = h.createQuery("SELECT k.agent_id, k.node_index"
+            + " FROM node_keys k WHERE NOT EXISTS (SELECT 1 FROM attested_nodes n"
+            + " WHERE n.spiffe_id = k.agent_id) ORDER BY k.node_index LIMIT 1")
+        .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2)))
+        .findOne();
+    gone.ifPresent(g -> {
+      h.createUpdate("DELETE FROM identity_handles WHERE node_index = :i")
+          .bind("i", g.getValue()).execute();
+      h.createUpdate("DELETE FROM node_addresses WHERE agent_id = :a").bind("a", g.getKey()).execute();
+      h.createUpdate("DELETE FROM node_keys WHERE agent_id = :a").bind("a", g.getKey()).execute();
+    });
+    return gone.map(Map.Entry::getValue);
   }
 
   private static long identity(Handle h, String spiffeId, long now) {

@@ -1,6 +1,7 @@
 package io.synid.server.datastore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.synid.core.selector.Selector;
 import io.synid.server.datastore.NodeDirectoryStore.Allocation;
@@ -163,6 +164,33 @@ class NodeDirectoryStoreTest {
               List.of(new Selector("k8s", "ns:web"), new Selector("unix", "uid:1000"))),
           new Binding((1L << 20) | 2, 2, "spiffe://example.org/db", 1, List.of()));
       assertThat(web.handle()).isEqualTo((1L << 20) | 1);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("kinds")
+  void whenEveryIndexIsTakenTheIndexOfAnAgentThatIsGoneIsReclaimed(DatastoreConfig.Kind kind) throws Exception {
+    try (Datastore ds = TestDatastores.open(kind, tmp, Clock.systemUTC())) {
+      NodeDirectoryStore dir = ds.directory().withMaxNodeIndex(3);
+      for (int i = 1; i <= 3; i++) {
+        String agent = "spiffe://example.org/spire/agent/x/" + i;
+        ds.nodes().put(new AttestedNode(agent, "x", "serial-" + i, 0, "", 0, false, "", 0, List.of()));
+        assertThat(dir.register(agent, key(i), List.of()).nodeIndex()).isEqualTo(i);
+        dir.allocate(i, List.of("spiffe://example.org/w/" + i));
+      }
+      assertThatThrownBy(() -> dir.register("spiffe://example.org/spire/agent/x/4", key(4), List.of()))
+          .isInstanceOf(NodeDirectoryStore.NoFreeNodeIndexException.class)
+          .hasMessage("no free node index: all are allocated to attested agents");
+
+      ds.nodes().delete("spiffe://example.org/spire/agent/x/2");
+      assertThat(dir.register("spiffe://example.org/spire/agent/x/4", key(4), List.of()).nodeIndex()).isEqualTo(2);
+      NodeDirectoryStore.Directory d = dir.directory();
+      assertThat(d.nodes()).extracting(NodeDirectoryStore.NodeKey::agentId).containsExactly(
+          "spiffe://example.org/spire/agent/x/1", "spiffe://example.org/spire/agent/x/4",
+          "spiffe://example.org/spire/agent/x/3");
+      assertThat(d.bindings()).extracting(Binding::spiffeId)
+          .containsExactly("spiffe://example.org/w/1", "spiffe://example.org/w/3");
+      assertThat(dir.node("spiffe://example.org/spire/agent/x/2")).isEmpty();
     }
   }
 }
