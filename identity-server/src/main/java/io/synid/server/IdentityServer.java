@@ -11,6 +11,8 @@ import io.synid.core.spiffeid.TrustDomain;
 import io.synid.server.admin.AgentService;
 import io.synid.server.admin.BundleService;
 import io.synid.server.admin.EntryService;
+import io.synid.server.admin.FlowService;
+import io.synid.server.admin.PolicyService;
 import io.synid.server.admin.SvidService;
 import io.synid.server.admin.TrustDomainService;
 import io.synid.server.agentapi.AgentApiServer;
@@ -76,6 +78,8 @@ public final class IdentityServer implements AutoCloseable {
         new AgentService(datastore.nodes(), datastore.joinTokens(), datastore.entries(), validator, clock),
         new SvidService(ca, settings.trustDomain(), settings.defaultX509SvidTtl(), settings.defaultJwtSvidTtl()),
         new TrustDomainService(),
+        new PolicyService(datastore.policies(), datastore.flows(), datastore.entries()),
+        new FlowService(datastore.flows()),
         health.getHealthService());
   }
 
@@ -139,10 +143,16 @@ public final class IdentityServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> SECRET_FIELDS =
       Set.of("csr", "token", "challenge_response", "payload", "public_key");
+  /**
+   * Bulky fields whose content is recorded elsewhere: a policy file ({@code yaml}, up to 1 MiB)
+   * is recorded by size and SHA-256; forwarded audit {@code records} by count.
+   */
+  private static final Set<String> BULK_FIELDS = Set.of("yaml", "records");
 
   /**
    * The request fields worth auditing: the protojson form with secrets and bulky binary fields
-   * redacted, and repeated fields longer than 20 items replaced by their count.
+   * redacted, bulky fields summarized, and repeated fields longer than 20 items replaced by their
+   * count.
    */
   static ObjectNode summarize(Message request) {
     try {
@@ -167,7 +177,15 @@ public final class IdentityServer implements AutoCloseable {
     node.fieldNames().forEachRemaining(names::add);
     for (String name : names) {
       var child = node.get(name);
-      if (child.isArray() && child.size() > 20) {
+      if (BULK_FIELDS.contains(name) && child.isTextual()) {
+        byte[] text = child.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        node.remove(name);
+        node.put(name + "_bytes", text.length);
+        node.put(name + "_sha256", sha256(text));
+      } else if (BULK_FIELDS.contains(name) && child.isArray()) {
+        node.remove(name);
+        node.put(name + "_count", child.size());
+      } else if (child.isArray() && child.size() > 20) {
         node.put(name + "_count", child.size());
         node.remove(name);
       } else if (child.isObject()) {
@@ -179,6 +197,15 @@ public final class IdentityServer implements AutoCloseable {
           }
         });
       }
+    }
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
     }
   }
 }

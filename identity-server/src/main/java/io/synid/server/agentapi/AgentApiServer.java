@@ -45,7 +45,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The agent API's TCP listener: gRPC over TLS 1.2 or 1.3 presenting the server SVID, serving the
- * agent RPCs of SPIRE's {@code agent}, {@code bundle}, {@code entry} and {@code svid} services.
+ * agent RPCs of SPIRE's {@code agent}, {@code bundle}, {@code entry} and {@code svid} services,
+ * and Synid's {@code synid.api.node.v1.Node}.
  *
  * <p>Security: the TLS layer requests a client certificate but accepts any (or none), because
  * {@code AttestAgent} and {@code GetBundle} are served to agents that have no SVID yet; every
@@ -114,7 +115,8 @@ public final class AgentApiServer implements AutoCloseable {
         new AgentBundleService(parts.ca(), parts.datastore().bundles(), parts.trustDomain()),
         new AuthorizedEntryService(authorized, AuthorizedEntryService.PAGE_SIZE),
         new AgentSvidService(authorized, parts.ca(), parts.defaultX509SvidTtl(),
-            parts.defaultJwtSvidTtl()));
+            parts.defaultJwtSvidTtl()),
+        new NodeService(parts.datastore(), authorized, parts.audit(), parts.clock()));
 
     SslContext ssl = GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager),
             SslProvider.JDK)

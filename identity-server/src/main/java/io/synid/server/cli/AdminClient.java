@@ -9,6 +9,8 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.synid.api.policy.v1.FlowsGrpc;
+import io.synid.api.policy.v1.PolicyGrpc;
 import io.synid.api.spire.server.agent.v1.AgentGrpc;
 import io.synid.api.spire.server.bundle.v1.BundleGrpc;
 import io.synid.api.spire.server.entry.v1.EntryGrpc;
@@ -78,6 +80,14 @@ public final class AdminClient implements AutoCloseable {
 
   public TrustDomainGrpc.TrustDomainBlockingStub trustDomains() {
     return TrustDomainGrpc.newBlockingStub(channel);
+  }
+
+  public PolicyGrpc.PolicyBlockingStub policies() {
+    return PolicyGrpc.newBlockingStub(channel);
+  }
+
+  public FlowsGrpc.FlowsBlockingStub flows() {
+    return FlowsGrpc.newBlockingStub(channel);
   }
 
   public HealthGrpc.HealthBlockingStub health() {

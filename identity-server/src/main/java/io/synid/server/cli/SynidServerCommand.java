@@ -4,8 +4,10 @@ import io.synid.server.cli.agent.AgentCommand;
 import io.synid.server.cli.bundle.BundleCommand;
 import io.synid.server.cli.entry.EntryCommand;
 import io.synid.server.cli.federation.FederationCommand;
+import io.synid.server.cli.flow.FlowCommand;
 import io.synid.server.cli.healthcheck.HealthcheckCommand;
 import io.synid.server.cli.jwt.JwtCommand;
+import io.synid.server.cli.policy.PolicyCommand;
 import io.synid.server.cli.token.TokenCommand;
 import io.synid.server.cli.x509.X509Command;
 import java.io.PrintWriter;
@@ -37,6 +39,8 @@ import picocli.CommandLine;
       FederationCommand.class,
       X509Command.class,
       JwtCommand.class,
+      PolicyCommand.class,
+      FlowCommand.class,
     })
 public final class SynidServerCommand {
   @Mixin

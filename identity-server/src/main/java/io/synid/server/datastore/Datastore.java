@@ -7,8 +7,9 @@ import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The identity server's persistent state: registration entries, attested nodes, join tokens and
- * bundles, in SQLite or PostgreSQL with the same schema (Flyway migrations under
+ * The identity server's persistent state: registration entries, attested nodes, join tokens,
+ * bundles, policies, the node handshake-key directory, observed flows and forwarded audit
+ * records, in SQLite or PostgreSQL with the same schema (Flyway migrations under
  * {@code db/migration}).
  *
  * <p>Durability: SQLite runs in WAL mode with {@code synchronous=FULL}, so a write that returned
@@ -22,6 +23,10 @@ public final class Datastore implements AutoCloseable {
   private final NodeStore nodes;
   private final JoinTokenStore joinTokens;
   private final BundleStore bundles;
+  private final PolicyStore policies;
+  private final NodeDirectoryStore directory;
+  private final FlowStore flows;
+  private final ForwardedAuditStore forwardedAudit;
   private final DatastoreConfig.Kind kind;
 
   private Datastore(HikariDataSource dataSource, DatastoreConfig.Kind kind, Clock clock) {
@@ -32,6 +37,10 @@ public final class Datastore implements AutoCloseable {
     this.nodes = new NodeStore(jdbi, clock);
     this.joinTokens = new JoinTokenStore(jdbi, clock);
     this.bundles = new BundleStore(jdbi, clock);
+    this.policies = new PolicyStore(jdbi, clock);
+    this.directory = new NodeDirectoryStore(jdbi, clock);
+    this.flows = new FlowStore(jdbi);
+    this.forwardedAudit = new ForwardedAuditStore(jdbi, clock);
   }
 
   /** Opens the pool and migrates the schema to the latest version. */
@@ -84,6 +93,22 @@ public final class Datastore implements AutoCloseable {
 
   public BundleStore bundles() {
     return bundles;
+  }
+
+  public PolicyStore policies() {
+    return policies;
+  }
+
+  public NodeDirectoryStore directory() {
+    return directory;
+  }
+
+  public FlowStore flows() {
+    return flows;
+  }
+
+  public ForwardedAuditStore forwardedAudit() {
+    return forwardedAudit;
   }
 
   public DatastoreConfig.Kind kind() {
