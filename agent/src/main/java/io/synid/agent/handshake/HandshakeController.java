@@ -114,6 +114,16 @@ public final class HandshakeController implements AutoCloseable {
     return nodeIndex;
   }
 
+  /** How many local workloads have an identity in the kernel. */
+  public int installedWorkloads() {
+    return view.workloads().size();
+  }
+
+  /** How many identity handles are bound in the kernel (local and remote). */
+  public int knownBindings() {
+    return view.identitiesByHandle().size();
+  }
+
   /** The policy version installed in the kernel. */
   public long installedPolicyVersion() {
     return view.policyVersion();

@@ -28,6 +28,11 @@ public final class KernelDatapath implements Datapath {
    * handshakes): each one is a connection audit record.
    */
   public static KernelDatapath open(HandshakeSettings settings) throws DatapathException {
+    // Every cgroup v2 directory, the root included, has cgroup.subtree_control; v1 has none.
+    if (!java.nio.file.Files.exists(settings.cgroup().resolve("cgroup.subtree_control"))) {
+      throw new DatapathException(settings.cgroup() + " is not a cgroup v2 directory (on hosts"
+          + " with the hybrid layout cgroup2 is mounted at /sys/fs/cgroup/unified)");
+    }
     DatapathConfig config = new DatapathConfig(settings.cgroup(), settings.lifetime(),
         Optional.of(settings.pinDirectory()), settings.timestampWindowSeconds(),
         DatapathConfig.DEFAULT_NODE_SHIFT, Duration.ZERO, settings.tcDevices());

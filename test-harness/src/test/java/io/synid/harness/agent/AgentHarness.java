@@ -184,6 +184,14 @@ final class AgentHarness implements AutoCloseable {
     }
   }
 
+  io.synid.api.policy.v1.PolicyGrpc.PolicyBlockingStub policies() {
+    return io.synid.api.policy.v1.PolicyGrpc.newBlockingStub(admin);
+  }
+
+  io.synid.api.policy.v1.FlowsGrpc.FlowsBlockingStub flows() {
+    return io.synid.api.policy.v1.FlowsGrpc.newBlockingStub(admin);
+  }
+
   void deleteEntry(String id) {
     EntryGrpc.newBlockingStub(admin).batchDeleteEntry(BatchDeleteEntryRequest.newBuilder()
         .addIds(id).build());

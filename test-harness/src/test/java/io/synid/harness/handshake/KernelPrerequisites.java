@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Fails (never skips) with a clear message when the kernel tests cannot run here. */
-final class KernelPrerequisites {
+public final class KernelPrerequisites {
 
   private KernelPrerequisites() {}
 
   /** The cgroup v2 mount point, read from /proc/self/mounts (hybrid layouts put it elsewhere). */
-  static Path cgroup2Mount() {
+  public static Path cgroup2Mount() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
         String[] f = line.split(" ");
@@ -28,7 +28,7 @@ final class KernelPrerequisites {
   }
 
   /** Checks root, BTF, the tools, and returns the cgroup v2 mount. */
-  static Path check() {
+  public static Path check() {
     String user = System.getProperty("user.name");
     if (!"root".equals(user)) {
       fail("the handshake kernel tests need root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN); running as " + user);

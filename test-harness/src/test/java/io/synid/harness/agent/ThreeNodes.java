@@ -1,0 +1,173 @@
+package io.synid.harness.agent;
+
+import io.synid.agent.AgentDaemon;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Three simulated nodes for end-to-end tests: each a network namespace on a shared bridge
+ * (10.197.0.1-3/24) with its own cgroup v2 subtree and its own Synid agent (in this JVM, with
+ * the handshake datapath on that subtree), all attested to one identity server. Workloads are
+ * real processes placed in a cgroup of their node, in its namespace, under their own uid.
+ * {@link #close()} removes everything, also after a partial start.
+ */
+final class ThreeNodes implements AutoCloseable {
+  static final List<String> ADDRESSES = List.of("10.197.0.1", "10.197.0.2", "10.197.0.3");
+
+  final AgentHarness h;
+  final String tag = "se2e" + ProcessHandle.current().pid();
+  final Path cgroupRoot =
+      io.synid.harness.handshake.KernelPrerequisites.check().resolve(tag);
+  final Path workloadScript;
+  final List<String> tokens = new ArrayList<>();
+  final List<AgentDaemon> agents = new ArrayList<>();
+  private final List<Runnable> cleanup = new ArrayList<>();
+
+  ThreeNodes(AgentHarness h) throws IOException {
+    this.h = h;
+    workloadScript = h.dir.resolve("tcp-workload.pl");
+    try (var in = ThreeNodes.class.getResourceAsStream("/e2e/tcp-workload.pl")) {
+      Files.copy(in, workloadScript, StandardCopyOption.REPLACE_EXISTING);
+    }
+    Files.setPosixFilePermissions(workloadScript, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  static String run(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("timed out: " + List.of(command));
+      }
+      String out = new String(p.getInputStream().readAllBytes());
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException(List.of(command) + " exited " + p.exitValue() + ": " + out);
+      }
+      return out;
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException("cannot run " + List.of(command), e);
+    }
+  }
+
+  static String ns(int node) {
+    return "se2e" + ProcessHandle.current().pid() + "n" + node;
+  }
+
+  /** Creates the namespaces, the bridge and the cgroups. */
+  void buildNetwork() throws IOException {
+    String bridge = tag + "br";
+    run("ip", "link", "add", bridge, "type", "bridge");
+    cleanup.add(() -> quietly("ip", "link", "del", bridge));
+    run("ip", "link", "set", bridge, "up");
+    Files.createDirectories(cgroupRoot);
+    cleanup.add(this::removeCgroups);
+    for (int i = 1; i <= 3; i++) {
+      String ns = ns(i);
+      run("ip", "netns", "add", ns);
+      cleanup.add(() -> quietly("ip", "netns", "del", ns));
+      run("ip", "-n", ns, "link", "set", "lo", "up");
+      String outside = tag + "v" + i;
+      run("ip", "link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", ns);
+      run("ip", "link", "set", outside, "master", bridge, "up");
+      run("ip", "-n", ns, "addr", "add", ADDRESSES.get(i - 1) + "/24", "dev", "eth0");
+      run("ip", "-n", ns, "link", "set", "eth0", "up");
+      Files.createDirectories(nodeCgroup(i));
+    }
+  }
+
+  Path nodeCgroup(int node) {
+    return cgroupRoot.resolve("n" + node);
+  }
+
+  /** Starts node {@code node}'s agent with the datapath on its cgroup subtree. */
+  AgentDaemon startAgent(int node) throws Exception {
+    String token = h.joinToken();
+    tokens.add(token);
+    String name = "agent" + node;
+    String handshake = "{cgroup: " + nodeCgroup(node) + ", addresses: [" + ADDRESSES.get(node - 1)
+        + "/32], lifetime: failOpen, pinDirectory: /sys/fs/bpf/" + tag + "n" + node + "}";
+    AgentDaemon agent = h.startAgent(name, h.agentConfig(name, "{joinToken: " + token + "}",
+        h.writeBootstrapBundle(), h.agentApiPort, "1s") + "handshake: " + handshake + "\n");
+    agents.add(agent);
+    return agent;
+  }
+
+  String agentId(int node) {
+    return AgentHarness.joinTokenAgentId(tokens.get(node - 1));
+  }
+
+  /**
+   * Starts a long-running workload process: in cgroup {@code n<node>/<name>}, in the node's
+   * namespace, as {@code uid}.
+   */
+  Process startWorkload(int node, String name, int uid, String... args) throws Exception {
+    Path cgroup = Files.createDirectories(nodeCgroup(node).resolve(name));
+    Path out = h.dir.resolve("n" + node + "-" + name + ".out");
+    return h.start(-1, out, workloadCommand(cgroup, node, uid, args));
+  }
+
+  /** Runs a short workload command (a client) to completion in an existing workload's cgroup. */
+  Map<String, Object> runClient(int node, String name, int uid, Duration timeout, String... args)
+      throws Exception {
+    Path cgroup = nodeCgroup(node).resolve(name);
+    return AgentHarness.json(h.run(-1, timeout, workloadCommand(cgroup, node, uid, args)));
+  }
+
+  private String[] workloadCommand(Path cgroup, int node, int uid, String... args) {
+    StringBuilder script = new StringBuilder("echo $$ > " + cgroup.resolve("cgroup.procs")
+        + " && exec ip netns exec " + ns(node) + " setpriv --reuid=" + uid + " --regid=" + uid
+        + " --clear-groups " + workloadScript);
+    for (String a : args) {
+      script.append(' ').append(a);
+    }
+    return new String[] {"sh", "-c", script.toString()};
+  }
+
+  private static void quietly(String... command) {
+    try {
+      run(command);
+    } catch (RuntimeException ignored) {
+      // Cleanup of something that may not exist.
+    }
+  }
+
+  private void removeCgroups() {
+    try (Stream<Path> walk = Files.walk(cgroupRoot)) {
+      List<Path> dirs = walk.filter(Files::isDirectory)
+          .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
+      for (Path d : dirs) {
+        for (int attempt = 0; attempt < 50; attempt++) {
+          try {
+            Files.delete(d);
+            break;
+          } catch (IOException busy) {
+            // Processes may still be exiting.
+            Thread.sleep(100);
+          }
+        }
+      }
+    } catch (IOException | InterruptedException e) {
+      // Best effort.
+    }
+  }
+
+  @Override
+  public void close() {
+    for (AgentDaemon agent : agents) {
+      agent.close();
+    }
+    for (int i = cleanup.size() - 1; i >= 0; i--) {
+      cleanup.get(i).run();
+    }
+  }
+}
