@@ -241,32 +241,41 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   @Override
   public void getDirectory(GetDirectoryRequest request, StreamObserver<GetDirectoryResponse> out) {
     AgentCaller.current();
-    if (request.getKnownRevision() != 0 && request.getKnownRevision() == directory.revision()) {
-      out.onNext(GetDirectoryResponse.newBuilder().setRevision(request.getKnownRevision())
-          .setUnchanged(true).build());
-      out.onCompleted();
-      return;
-    }
     NodeDirectoryStore.Directory d = directory.directory();
-    GetDirectoryResponse.Builder response = GetDirectoryResponse.newBuilder()
-        .setRevision(d.revision())
-        .setUnchanged(d.revision() == request.getKnownRevision());
-    if (!response.getUnchanged()) {
-      for (NodeDirectoryStore.NodeKey n : d.nodes()) {
-        response.addNodes(NodeKey.newBuilder().setAgentId(n.agentId()).setNodeIndex(n.nodeIndex())
-            .setX25519PublicKey(ByteString.copyFrom(n.publicKey())).addAllAddresses(n.addresses())
-            .setRegisteredAt(n.registeredAt()));
-      }
-      for (NodeDirectoryStore.Binding b : d.bindings()) {
-        IdentityBinding.Builder binding = IdentityBinding.newBuilder().setHandle((int) b.handle())
-            .setIdentity((int) b.identity()).setSpiffeId(b.spiffeId()).setNodeIndex(b.nodeIndex());
-        b.selectors().forEach(s -> binding.addSelectors(
-            Selector.newBuilder().setType(s.type()).setValue(s.value())));
-        response.addBindings(binding);
-      }
+    GetDirectoryResponse.Builder content = GetDirectoryResponse.newBuilder();
+    for (NodeDirectoryStore.NodeKey n : d.nodes()) {
+      content.addNodes(NodeKey.newBuilder().setAgentId(n.agentId()).setNodeIndex(n.nodeIndex())
+          .setX25519PublicKey(ByteString.copyFrom(n.publicKey())).addAllAddresses(n.addresses())
+          .setRegisteredAt(n.registeredAt()));
     }
-    out.onNext(response.build());
+    for (NodeDirectoryStore.Binding b : d.bindings()) {
+      IdentityBinding.Builder binding = IdentityBinding.newBuilder().setHandle((int) b.handle())
+          .setIdentity((int) b.identity()).setSpiffeId(b.spiffeId()).setNodeIndex(b.nodeIndex());
+      b.selectors().forEach(s -> binding.addSelectors(
+          Selector.newBuilder().setType(s.type()).setValue(s.value())));
+      content.addBindings(binding);
+    }
+    // The revision names the content, not only the stored counter: bindings also change when
+    // entries are deleted or agents evicted, which does not touch the counter.
+    long revision = revision(content.build());
+    if (request.getKnownRevision() == revision) {
+      out.onNext(GetDirectoryResponse.newBuilder().setRevision(revision).setUnchanged(true).build());
+    } else {
+      out.onNext(content.setRevision(revision).build());
+    }
     out.onCompleted();
+  }
+
+  /** A non-zero 63-bit digest of the directory's content. */
+  static long revision(GetDirectoryResponse content) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(content.toByteArray());
+      long value = java.nio.ByteBuffer.wrap(digest).getLong() & Long.MAX_VALUE;
+      return value == 0 ? 1 : value;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 unavailable", e);
+    }
   }
 
   @Override

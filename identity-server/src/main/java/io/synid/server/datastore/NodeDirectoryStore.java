@@ -275,9 +275,16 @@ public final class NodeDirectoryStore {
               + " WHERE e.spiffe_id IN (SELECT spiffe_id FROM identity_handles)")
           .map((rs, ctx) -> Map.entry(rs.getString(1), new Selector(rs.getString(2), rs.getString(3))))
           .forEach(e -> selectors.computeIfAbsent(e.getKey(), k -> new TreeSet<>()).add(e.getValue()));
+      // A binding lasts while its SPIFFE ID still has a registration entry and its node's agent
+      // is still attested: deleting the entry or evicting the agent withdraws it, so the
+      // kernels stop accepting that identity from that node.
       List<Binding> bindings = h.createQuery("SELECT b.handle, n.identity, b.spiffe_id,"
               + " b.node_index FROM identity_handles b"
-              + " JOIN identity_numbers n ON n.spiffe_id = b.spiffe_id ORDER BY b.handle")
+              + " JOIN identity_numbers n ON n.spiffe_id = b.spiffe_id"
+              + " JOIN node_keys k ON k.node_index = b.node_index"
+              + " WHERE EXISTS (SELECT 1 FROM registered_entries e WHERE e.spiffe_id = b.spiffe_id)"
+              + " AND EXISTS (SELECT 1 FROM attested_nodes a WHERE a.spiffe_id = k.agent_id)"
+              + " ORDER BY b.handle")
           .map((rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2), rs.getString(3),
               rs.getInt(4), List.copyOf(selectors.getOrDefault(rs.getString(3), new TreeSet<>()))))
           .list();

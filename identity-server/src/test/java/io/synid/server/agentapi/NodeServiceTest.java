@@ -163,13 +163,15 @@ class NodeServiceTest {
         .isEqualTo(1);
 
     GetDirectoryResponse d = b.node().getDirectory(GetDirectoryRequest.getDefaultInstance());
-    assertThat(d.getRevision()).isEqualTo(3);
+    assertThat(d.getRevision()).isPositive();
     assertThat(d.getNodesList()).extracting(NodeKey::getAgentId, NodeKey::getNodeIndex, NodeKey::getX25519PublicKey)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(a.id(), 1, key(3)),
             org.assertj.core.groups.Tuple.tuple(b.id(), 2, key(2)));
     assertThat(d.getNodes(0).getAddressesList()).containsExactly("10.0.0.1/32", "fd00:0:0:0:0:0:0:1/128");
-    assertThat(b.node().getDirectory(GetDirectoryRequest.newBuilder().setKnownRevision(3).build()))
-        .isEqualTo(GetDirectoryResponse.newBuilder().setRevision(3).setUnchanged(true).build());
+    assertThat(b.node().getDirectory(GetDirectoryRequest.newBuilder()
+        .setKnownRevision(d.getRevision()).build()))
+        .isEqualTo(GetDirectoryResponse.newBuilder().setRevision(d.getRevision()).setUnchanged(true)
+            .build());
 
     assertThat(audit("handshake_key")).extracting(r -> r.path("agent_id").asText(), r -> r.path("status").asText(),
             r -> r.path("outcome").asText())
@@ -193,7 +195,7 @@ class NodeServiceTest {
     Agent b = agent();
     entry(TD + "/web", a.id(), new Selector("unix", "uid:1000"));
     entry(TD + "/web", b.id(), new Selector("k8s", "ns:web"));
-    entry(TD + "/db", b.id(), new Selector("unix", "uid:999"));
+    RegistrationEntry db = entry(TD + "/db", b.id(), new Selector("unix", "uid:999"));
 
     assertThatThrownBy(() -> a.node().allocateHandles(AllocateHandlesRequest.newBuilder()
         .addSpiffeIds(TD + "/web").build()))
@@ -237,6 +239,17 @@ class NodeServiceTest {
             org.assertj.core.groups.Tuple.tuple(2 << 20 | 2, TD + "/web", 2));
     assertThat(d.getBindings(0).getSelectorsList()).extracting(s -> s.getType() + ":" + s.getValue())
         .containsExactly("k8s:ns:web", "unix:uid:1000");
+    assertThat(a.node().getDirectory(GetDirectoryRequest.newBuilder()
+        .setKnownRevision(d.getRevision()).build()).getUnchanged()).isTrue();
+
+    // Deleting the entry withdraws its identity from the directory (a new revision).
+    server.datastore().entries().delete(db.id());
+    GetDirectoryResponse afterDelete = a.node().getDirectory(GetDirectoryRequest.newBuilder()
+        .setKnownRevision(d.getRevision()).build());
+    assertThat(afterDelete.getUnchanged()).isFalse();
+    assertThat(afterDelete.getRevision()).isNotEqualTo(d.getRevision());
+    assertThat(afterDelete.getBindingsList()).extracting(IdentityBinding::getSpiffeId)
+        .containsExactly(TD + "/web", TD + "/web");
 
     List<JsonNode> records = audit("identity_handles");
     assertThat(records).hasSize(3);
