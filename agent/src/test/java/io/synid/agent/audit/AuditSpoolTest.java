@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,6 +156,58 @@ class AuditSpoolTest {
       }
       assertThat(readAll(spool, spool.oldestSeq()).get(0).seq()).isEqualTo(spool.oldestSeq());
     }
+  }
+
+  @Test
+  void recoveryOfRandomlyDamagedSegmentsKeepsAGoodPrefixAndNeverFails() throws Exception {
+    Random random = new Random(31);
+    for (int round = 0; round < 150; round++) {
+      Path spoolDir = dir.resolve("fuzz-" + round);
+      AuditSpool spool = new AuditSpool(spoolDir, 1 << 20, 1 << 16, Duration.ofMillis(5), 100,
+          1);
+      int n = 1 + random.nextInt(40);
+      for (int i = 1; i <= n; i++) {
+        append(spool, "r" + i + "-" + "p".repeat(random.nextInt(50)));
+      }
+      spool.halt();
+      Path segment = spoolDir.resolve(String.format("%020d.seg", 1));
+      byte[] bytes = Files.readAllBytes(segment);
+      switch (random.nextInt(3)) {
+        case 0 -> bytes = Arrays.copyOf(bytes, random.nextInt(bytes.length + 1)); // torn
+        case 1 -> { // random bytes overwritten
+          for (int k = 0; k <= random.nextInt(4); k++) {
+            bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+          }
+        }
+        default -> { // garbage appended
+          byte[] junk = new byte[random.nextInt(64)];
+          random.nextBytes(junk);
+          bytes = concat(bytes, junk);
+        }
+      }
+      Files.write(segment, bytes);
+      try (AuditSpool again = new AuditSpool(spoolDir, 1 << 20, 1 << 16, Duration.ofMillis(5),
+          100, 1)) {
+        long kept = again.writtenSeq();
+        assertThat(kept).isBetween(0L, (long) n);
+        long next = append(again, "after");
+        assertThat(next).isEqualTo(kept + 1);
+        again.awaitDurable(next, Duration.ofSeconds(10));
+        List<SpooledRecord> all = readAll(again, 1);
+        assertThat(all).extracting(SpooledRecord::seq).containsExactlyElementsOf(
+            LongStream.rangeClosed(1, next).boxed().toList());
+        for (int i = 0; i < kept; i++) {
+          assertThat(all.get(i).json()).startsWith("{\"seq\":" + (i + 1) + ",\"t\":\"r"
+              + (i + 1) + "-");
+        }
+      }
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test
