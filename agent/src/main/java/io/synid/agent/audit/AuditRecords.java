@@ -73,6 +73,11 @@ final class AuditRecords {
 
   /** Reads the top-level {@code seq, time, event, node, verdict, outcome} of a record. */
   static Summary summary(String json) {
+    return summary(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** {@link #summary(String)} of UTF-8 JSON. */
+  static Summary summary(byte[] json) {
     long seq = -1;
     String time = null;
     String event = null;

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
 import java.util.logging.Level;
@@ -417,9 +418,10 @@ final class AuditSpool implements Closeable {
       deleteQuietly(oldest.getValue().path);
       long now = System.nanoTime();
       if (lastDropLogNanos == 0 || now - lastDropLogNanos > TimeUnit.SECONDS.toNanos(10)) {
-        LOG.warning("audit spool at its bound of " + maxBytes + " bytes: deleted the oldest"
-            + " records (" + droppedSinceLog + " since the last report, up to sequence "
-            + (end - 1) + ") before every sink delivered them");
+        LOG.warning("audit spool at its bound of " + maxBytes + " bytes: deleting the oldest"
+            + " records before every sink delivered them (" + droppedSinceLog + " up to sequence "
+            + (end - 1) + "; reported again at most every 10 s; each sink announces its own"
+            + " losses with audit_dropped)");
         lastDropLogNanos = now;
         droppedSinceLog = 0;
       }
@@ -487,13 +489,9 @@ final class AuditSpool implements Closeable {
         } finally {
           lock.unlock();
         }
-        parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
     }
-  }
-
-  private static void parkNanos(long nanos) {
-    java.util.concurrent.locks.LockSupport.parkNanos(nanos);
   }
 
   private void markDurable(long seq) {

@@ -4,7 +4,6 @@ import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -97,12 +96,13 @@ public final class JsonLinesFileOutput implements AuditOutput {
         if (r.seq() <= lastSeq) {
           continue;
         }
-        byte[] line = (r.json() + "\n").getBytes(StandardCharsets.UTF_8);
-        if (size > 0 && size + line.length > maxFileBytes) {
+        byte[] json = r.utf8();
+        if (size > 0 && size + json.length + 1 > maxFileBytes) {
           rotate();
         }
-        out.write(line);
-        size += line.length;
+        out.write(json);
+        out.write('\n');
+        size += json.length + 1;
         lastSeq = r.seq();
       }
       out.flush();
@@ -217,7 +217,7 @@ public final class JsonLinesFileOutput implements AuditOutput {
       byte[] line = new byte[(int) Math.min(length - 1 - start, Integer.MAX_VALUE - 16)];
       f.seek(start);
       f.readFully(line);
-      return AuditRecords.summary(new String(line, StandardCharsets.UTF_8)).seq();
+      return AuditRecords.summary(line).seq();
     } catch (NoSuchFileException e) {
       return -1;
     }

@@ -6,7 +6,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -96,7 +95,7 @@ final class SpoolReader implements Closeable {
         }
         throw e;
       }
-      out.add(new SpooledRecord(nextSeq, new String(payload, StandardCharsets.UTF_8)));
+      out.add(new SpooledRecord(nextSeq, payload));
       bytes += payload.length;
       nextSeq++;
     }

@@ -167,7 +167,7 @@ public final class SyslogOutput implements AuditOutput {
 
   /** The RFC 5424 message for one record. */
   byte[] message(SpooledRecord r) {
-    AuditRecords.Summary s = AuditRecords.summary(r.json());
+    AuditRecords.Summary s = AuditRecords.summary(r.utf8());
     int severity = s.warning() ? SEVERITY_WARNING : SEVERITY_INFO;
     StringBuilder header = new StringBuilder(200);
     header.append('<').append(facility * 8 + severity).append(">1 ")
@@ -182,8 +182,11 @@ public final class SyslogOutput implements AuditOutput {
     }
     header.append("] ");
     byte[] head = header.toString().getBytes(StandardCharsets.UTF_8);
-    String body = AuditRecords.shrink(r.json(), Math.max(256, maxMessageBytes - head.length), true);
-    byte[] msg = body.getBytes(StandardCharsets.UTF_8);
+    byte[] msg = r.utf8();
+    if (head.length + msg.length > maxMessageBytes) {
+      msg = AuditRecords.shrink(r.json(), Math.max(256, maxMessageBytes - head.length), true)
+          .getBytes(StandardCharsets.UTF_8);
+    }
     byte[] out = new byte[head.length + msg.length];
     System.arraycopy(head, 0, out, 0, head.length);
     System.arraycopy(msg, 0, out, head.length, msg.length);
