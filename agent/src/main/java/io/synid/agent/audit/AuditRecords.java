@@ -60,55 +60,99 @@ final class AuditRecords {
     }
   }
 
-  /** The top-level fields a sink needs without binding the whole record. */
-  record Summary(long seq, String time, String event, String node, String verdict,
-      String outcome) {
-    /** warning for refusals and losses, info otherwise; see docs/audit.md. */
+  /** The fields a sink needs without binding the whole record. */
+  record Summary(long seq, String time, String event, String node, boolean denied,
+      boolean failed) {
+    /** warning for refusals, failures and losses, info otherwise; see docs/audit.md. */
     boolean warning() {
-      return event != null && (event.contains("denied") || event.contains("refused")
-          || event.equals("audit_dropped"))
-          || "denied".equals(verdict) || "failure".equals(outcome);
+      return denied || failed || event != null && (event.contains("denied")
+          || event.contains("refused") || event.equals("audit_dropped"));
     }
   }
 
-  /** Reads the top-level {@code seq, time, event, node, verdict, outcome} of a record. */
+  private static final Needle VERDICT_DENIED = new Needle("\"verdict\":\"denied\"");
+  private static final Needle OUTCOME_FAILURE = new Needle("\"outcome\":\"failure\"");
+
+  /** {@link #summary(byte[])} of a JSON string. */
   static Summary summary(String json) {
     return summary(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** {@link #summary(String)} of UTF-8 JSON. */
+  /**
+   * Reads the top-level {@code seq, time, event, node} of a record (the pipeline writes them
+   * first, so parsing stops early) and whether it says {@code "verdict":"denied"} or
+   * {@code "outcome":"failure"}. Those two are found as raw bytes: in the spool's compact JSON
+   * such a sequence can only be a key and its value (quotes inside strings are escaped).
+   */
   static Summary summary(byte[] json) {
     long seq = -1;
     String time = null;
     String event = null;
     String node = null;
-    String verdict = null;
-    String outcome = null;
     try (JsonParser p = FACTORY.createParser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return new Summary(seq, null, null, null, null, null);
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken t = p.nextToken();
-        if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
-          p.skipChildren();
-          continue;
-        }
-        switch (name) {
-          case "seq" -> seq = t == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : -1;
-          case "time" -> time = t == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "event" -> event = t == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "node" -> node = t == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "verdict" -> verdict = t == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "outcome" -> outcome = t == JsonToken.VALUE_STRING ? p.getText() : null;
-          default -> { }
+      if (p.nextToken() == JsonToken.START_OBJECT) {
+        int found = 0;
+        while (found < 4 && p.nextToken() == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          JsonToken t = p.nextToken();
+          if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+            p.skipChildren();
+            continue;
+          }
+          switch (name) {
+            case "seq" -> {
+              seq = t == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : -1;
+              found++;
+            }
+            case "time" -> {
+              time = t == JsonToken.VALUE_STRING ? p.getText() : null;
+              found++;
+            }
+            case "event" -> {
+              event = t == JsonToken.VALUE_STRING ? p.getText() : null;
+              found++;
+            }
+            case "node" -> {
+              node = t == JsonToken.VALUE_STRING ? p.getText() : null;
+              found++;
+            }
+            default -> { }
+          }
         }
       }
     } catch (IOException e) {
       // not JSON: whatever was read so far
     }
-    return new Summary(seq, time, event, node, verdict, outcome);
+    return new Summary(seq, time, event, node, VERDICT_DENIED.in(json),
+        OUTCOME_FAILURE.in(json));
+  }
+
+  /** Boyer-Moore-Horspool: about one comparison per needle length of a 500-byte record. */
+  private static final class Needle {
+    private final byte[] bytes;
+    private final int[] shift = new int[256];
+
+    Needle(String text) {
+      bytes = utf8(text);
+      java.util.Arrays.fill(shift, bytes.length);
+      for (int i = 0; i < bytes.length - 1; i++) {
+        shift[bytes[i] & 0xff] = bytes.length - 1 - i;
+      }
+    }
+
+    boolean in(byte[] haystack) {
+      int n = bytes.length;
+      for (int i = 0; i <= haystack.length - n; i += shift[haystack[i + n - 1] & 0xff]) {
+        int j = n - 1;
+        while (j >= 0 && haystack[i + j] == bytes[j]) {
+          j--;
+        }
+        if (j < 0) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   static int utf8Length(String s) {

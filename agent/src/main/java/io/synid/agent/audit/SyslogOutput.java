@@ -15,13 +15,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * Syslog over TCP: RFC 5424 messages with octet-counting framing (RFC 6587 section 3.4.1).
  *
  * <p>Each record becomes {@code <PRI>1 TIMESTAMP HOSTNAME synid-agent PROCID MSGID
- * [synid@32473 seq="N" node="..."] JSON}: PRI is facility * 8 + severity (4 warning for denied or
- * refused events, failed outcomes and {@code audit_dropped}; 6 informational otherwise), the
+ * [synid@32473 seq="N" node="..."] JSON}: PRI is facility * 8 + severity (4 warning for denied
+ * verdicts, denied or refused events, failed outcomes and {@code audit_dropped}; 6
+ * informational otherwise), the
  * timestamp is the record's {@code time} cut to microseconds, MSGID the event name, and MSG the
  * record itself. A record whose message would exceed {@code maxMessageBytes} is sent shortened
  * (long strings cut, {@code "truncated": true}). The SD-ID uses the example enterprise number of
@@ -42,6 +44,8 @@ public final class SyslogOutput implements AuditOutput {
   static final String SD_ID = "synid@32473";
   static final int SEVERITY_WARNING = 4;
   static final int SEVERITY_INFO = 6;
+  private static final Pattern RFC3339 = Pattern.compile(
+      "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})");
   private static final Map<String, Integer> FACILITIES = Map.ofEntries(
       Map.entry("kern", 0), Map.entry("user", 1), Map.entry("mail", 2), Map.entry("daemon", 3),
       Map.entry("auth", 4), Map.entry("syslog", 5), Map.entry("lpr", 6), Map.entry("news", 7),
@@ -195,8 +199,7 @@ public final class SyslogOutput implements AuditOutput {
 
   /** RFC 3339 with at most 6 fractional digits (RFC 5424 TIME-SECFRAC), or the NILVALUE. */
   static String timestamp(String time) {
-    if (time == null || !time.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?"
-        + "(Z|[+-]\\d{2}:\\d{2})")) {
+    if (time == null || !RFC3339.matcher(time).matches()) {
       return "-";
     }
     int dot = time.indexOf('.');

@@ -35,6 +35,10 @@ class SyslogOutputTest {
         + "\"outcome\":\"failure\"}")))).startsWith("<84>");
     assertThat(text(out.message(new SpooledRecord(1, "{\"seq\":1,\"event\":\"workload_svid\"}"))))
         .startsWith("<86>");
+    // Only a real key and value count, not the same text inside a string.
+    assertThat(text(out.message(new SpooledRecord(1, "{\"seq\":1,\"event\":\"connection\","
+        + "\"note\":\"\\\"verdict\\\":\\\"denied\\\"\",\"verdict\":\"allowed\"}"))))
+        .startsWith("<86>");
   }
 
   @Test
