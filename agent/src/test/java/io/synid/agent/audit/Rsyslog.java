@@ -106,6 +106,12 @@ final class Rsyslog implements AutoCloseable {
     }
   }
 
+  /** CPU time rsyslogd used so far. */
+  Duration cpu() {
+    return process == null ? Duration.ZERO
+        : process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+  }
+
   /** Every message rsyslog wrote, as parsed fields. */
   List<JsonNode> messages() {
     List<JsonNode> out = new ArrayList<>();
