@@ -1,6 +1,8 @@
 package io.synid.agent;
 
 import io.grpc.BindableService;
+import io.synid.agent.audit.AgentAudit;
+import io.synid.agent.audit.AuditPipeline;
 import io.synid.agent.cache.AgentState;
 import io.synid.agent.cache.AgentStateHolder;
 import io.synid.agent.cache.Synchronizer;
@@ -9,6 +11,7 @@ import io.synid.agent.handshake.HandshakeController;
 import io.synid.agent.handshake.HandshakeSettings;
 import io.synid.agent.handshake.KernelDatapath;
 import io.synid.agent.handshake.NodeHandshakeKey;
+import io.synid.agent.node.AgentSvid;
 import io.synid.handshake.DatapathException;
 import io.synid.agent.node.AgentSvidStore;
 import io.synid.agent.node.NodeAttestors;
@@ -17,7 +20,6 @@ import io.synid.agent.server.ServerApiException;
 import io.synid.agent.server.ServerClient;
 import io.synid.agent.workload.WorkloadApiService;
 import io.synid.agent.workload.WorkloadAttestors;
-import io.synid.api.audit.AuditLog;
 import io.synid.api.transport.UnixSocketServer;
 import io.synid.core.bundle.BundleJson;
 import io.synid.core.bundle.BundlePem;
@@ -41,6 +43,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -60,7 +63,7 @@ public final class AgentDaemon implements AutoCloseable {
 
   private final AgentSettings settings;
   private final Clock clock;
-  private final AuditLog audit;
+  private final AuditPipeline audit;
   private final ServerClient client;
   private final AgentStateHolder state;
   private final NodeIdentity node;
@@ -98,26 +101,46 @@ public final class AgentDaemon implements AutoCloseable {
     }
     AgentNodeAttestor probe = NodeAttestors.create(settings.nodeAttestation());
     LOG.fine("node attestation method " + probe.name());
-    audit = AuditLog.open(settings.auditPath(), clock);
     try {
       client = new ServerClient(settings.serverAddress(), settings.serverPort(),
           settings.trustDomain(), () -> state.current().bundle().x509Authorities());
     } catch (ServerApiException e) {
+      attestors.shutdownNow();
       throw new AgentTerminatedException(e.getMessage(), e);
     }
-    node = new NodeIdentity(settings.trustDomain(), store, client, () -> {
-      try {
-        return NodeAttestors.create(settings.nodeAttestation());
-      } catch (AgentTerminatedException e) {
-        throw new IllegalStateException(e.getMessage(), e);
-      }
-    }, NodeAttestors.canReattest(settings.nodeAttestation()), clock, audit);
-    synchronizer = new Synchronizer(client, state, store, clock);
-    List<BindableService> services = List.of(
-        new WorkloadApiService(attestation, state, client, audit, clock));
-    workloadApi = UnixSocketServer.start(settings.workloadApiSocket(),
-        UnixSocketServer.Access.ANY_LOCAL_USER, services,
-        List.of(new io.synid.agent.workload.SecurityHeaders()), 4);
+    AtomicReference<NodeIdentity> identity = new AtomicReference<>();
+    try {
+      audit = AgentAudit.start(settings.audit(), settings.dataDir(), () -> {
+        NodeIdentity n = identity.get();
+        AgentSvid svid = n == null ? null : n.current();
+        return svid == null ? null : svid.spiffeId();
+      }, client::agentChannel, clock);
+    } catch (IOException | RuntimeException e) {
+      client.close();
+      attestors.shutdownNow();
+      throw e;
+    }
+    try {
+      node = new NodeIdentity(settings.trustDomain(), store, client, () -> {
+        try {
+          return NodeAttestors.create(settings.nodeAttestation());
+        } catch (AgentTerminatedException e) {
+          throw new IllegalStateException(e.getMessage(), e);
+        }
+      }, NodeAttestors.canReattest(settings.nodeAttestation()), clock, audit);
+      identity.set(node);
+      synchronizer = new Synchronizer(client, state, store, clock);
+      List<BindableService> services = List.of(
+          new WorkloadApiService(attestation, state, client, audit, clock));
+      workloadApi = UnixSocketServer.start(settings.workloadApiSocket(),
+          UnixSocketServer.Access.ANY_LOCAL_USER, services,
+          List.of(new io.synid.agent.workload.SecurityHeaders()), 4);
+    } catch (IOException | RuntimeException e) {
+      audit.close();
+      client.close();
+      attestors.shutdownNow();
+      throw e;
+    }
     loop = new Thread(this::run, "agent-sync");
     loop.setDaemon(true);
   }
@@ -310,11 +333,9 @@ public final class AgentDaemon implements AutoCloseable {
     attestors.shutdownNow();
     try {
       loop.join(TimeUnit.SECONDS.toMillis(5));
-      audit.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (IOException e) {
-      LOG.warning("cannot close the audit log: " + e.getMessage());
     }
+    audit.close();
   }
 }

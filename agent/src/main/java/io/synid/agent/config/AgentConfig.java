@@ -34,7 +34,7 @@ public final class AgentConfig {
   /** How often entries and bundles are synced (e.g. {@code 5s}, {@code 500ms}, {@code 1m}). */
   @JsonProperty public String syncInterval = "5s";
 
-  /** The audit log. */
+  /** The audit pipeline and its sinks. */
   @JsonProperty public AuditConfig audit = new AuditConfig();
 
   /** Identity in the TCP handshake (absent: off). */
@@ -90,9 +90,34 @@ public final class AgentConfig {
     @JsonProperty public String socketPath = "/run/synid/agent/public/api.sock";
   }
 
-  /** The JSON Lines audit log of SVIDs issued to workloads. */
+  /**
+   * The audit pipeline: a durable spool in {@code <dataDir>/audit-spool}, then the JSON Lines
+   * file, syslog and the server. Sizes are bytes, optionally with KiB, MiB or GiB.
+   */
   public static final class AuditConfig {
-    /** Defaults to {@code <dataDir>/audit.jsonl}. */
+    /** The JSON Lines file; defaults to {@code <dataDir>/audit.jsonl}. */
     @JsonProperty public String path;
+    /** Rotate the file before it would exceed this. */
+    @JsonProperty public String maxFileBytes = "100MiB";
+    /** Rotated files kept ({@code audit.jsonl.1} .. {@code .<maxFiles>}). */
+    @JsonProperty public int maxFiles = 5;
+    /** Syslog over TCP (RFC 5424, octet counting); off when absent. */
+    @JsonProperty public SyslogConfig syslog;
+    /** Forward records to the server ({@code Node/ForwardAudit}). */
+    @JsonProperty public boolean forwardToServer = false;
+    /** The spool's bound; beyond it the oldest records are dropped for sinks still behind. */
+    @JsonProperty public String spoolMaxBytes = "256MiB";
+    /** Group commit: the spool is fsynced at most this long after a record is written. */
+    @JsonProperty public String spoolSyncInterval = "50ms";
+  }
+
+  /** A syslog receiver. */
+  public static final class SyslogConfig {
+    @JsonProperty public String address;
+    @JsonProperty public int port = 514;
+    /** A name (kern .. local7) or number 0-23. */
+    @JsonProperty public String facility = "authpriv";
+    /** Longer messages are sent shortened (rsyslog's default limit is 8 KiB). */
+    @JsonProperty public String maxMessageBytes = "8KiB";
   }
 }

@@ -44,10 +44,28 @@ public record AgentSettings(
     Map<String, Map<String, Object>> workloadAttestors,
     Path workloadApiSocket,
     Duration syncInterval,
-    Path auditPath,
+    Audit audit,
     java.util.Optional<io.synid.agent.handshake.HandshakeSettings> handshake) {
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*(|B|KiB|MiB|GiB)");
+
+  /**
+   * The audit pipeline.
+   *
+   * @param path the JSON Lines file
+   * @param syslog null when syslog is off
+   */
+  public record Audit(Path path, long maxFileBytes, int maxFiles, Syslog syslog,
+      boolean forwardToServer, long spoolMaxBytes, Duration spoolSyncInterval) {}
+
+  /** A syslog receiver over TCP. */
+  public record Syslog(String address, int port, int facility, int maxMessageBytes) {}
+
+  /** The JSON Lines audit file. */
+  public Path auditPath() {
+    return audit.path();
+  }
 
   /** Where the bootstrap bundle comes from. */
   public record BootstrapBundle(Path path, URI url, boolean spiffeFormat) {}
@@ -209,15 +227,11 @@ public record AgentSettings(
     } catch (IllegalArgumentException e) {
       problems.add("syncInterval: " + e.getMessage());
     }
-    Path audit = c.audit == null || c.audit.path == null ? null
-        : path("audit.path", c.audit.path, problems);
+    Audit audit = audit(c.audit, dataDir, problems);
     java.util.Optional<io.synid.agent.handshake.HandshakeSettings> handshake =
         handshake(c.handshake, problems);
     if (!problems.isEmpty()) {
       throw new InvalidAgentConfigException(source, problems);
-    }
-    if (audit == null) {
-      audit = dataDir.resolve("audit.jsonl");
     }
     Map<String, Map<String, Object>> attestors = new java.util.LinkedHashMap<>();
     c.workloadAttestors.forEach((k, v) -> attestors.put(k, v == null ? Map.of() : v));
@@ -288,6 +302,104 @@ public record AgentSettings(
       problems.add(field + " is not a valid path: " + e.getReason());
       return null;
     }
+  }
+
+  private static Audit audit(AgentConfig.AuditConfig a, Path dataDir, List<String> problems) {
+    if (a == null) {
+      a = new AgentConfig.AuditConfig();
+    }
+    Path path = null;
+    if (a.path != null && a.path.isBlank()) {
+      problems.add("audit.path is empty (leave it out for <dataDir>/audit.jsonl)");
+    } else if (a.path != null) {
+      path = path("audit.path", a.path, problems);
+    } else if (dataDir != null) {
+      path = dataDir.resolve("audit.jsonl");
+    }
+    long maxFileBytes = size("audit.maxFileBytes", a.maxFileBytes, 64L << 10, problems);
+    if (a.maxFiles < 1 || a.maxFiles > 1000) {
+      problems.add("audit.maxFiles must be between 1 and 1000, not " + a.maxFiles);
+    }
+    long spoolMax = size("audit.spoolMaxBytes", a.spoolMaxBytes, 4L << 20, problems);
+    Duration sync = null;
+    try {
+      sync = duration(a.spoolSyncInterval);
+      if (sync.isZero() || sync.compareTo(Duration.ofSeconds(10)) > 0) {
+        problems.add("audit.spoolSyncInterval must be between 1ms and 10s, not "
+            + a.spoolSyncInterval);
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add("audit.spoolSyncInterval: " + e.getMessage());
+    }
+    Syslog syslog = null;
+    if (a.syslog != null) {
+      AgentConfig.SyslogConfig s = a.syslog;
+      boolean ok = true;
+      if (s.address == null || s.address.isBlank()) {
+        problems.add("audit.syslog.address is required (the syslog server's host name or IP)");
+        ok = false;
+      }
+      if (s.port < 1 || s.port > 65535) {
+        problems.add("audit.syslog.port must be between 1 and 65535, not " + s.port);
+        ok = false;
+      }
+      int facility = -1;
+      try {
+        facility = io.synid.agent.audit.SyslogOutput.facility(s.facility);
+      } catch (IllegalArgumentException e) {
+        problems.add("audit.syslog.facility: " + e.getMessage());
+        ok = false;
+      }
+      long max = size("audit.syslog.maxMessageBytes", s.maxMessageBytes, 1024, problems);
+      if (max > (1L << 20)) {
+        problems.add("audit.syslog.maxMessageBytes must be at most 1MiB, not " + s.maxMessageBytes);
+        ok = false;
+      }
+      if (ok && max > 0) {
+        syslog = new Syslog(s.address.trim(), s.port, facility, (int) max);
+      }
+    }
+    return new Audit(path, maxFileBytes, a.maxFiles, syslog, a.forwardToServer, spoolMax, sync);
+  }
+
+  /**
+   * Parses a byte size ({@code 1048576}, {@code 64KiB}, {@code 100MiB}, {@code 1GiB}); adds a
+   * problem naming {@code field} and returns -1 if it is not one or is below {@code min}.
+   */
+  static long size(String field, String text, long min, List<String> problems) {
+    Matcher m = text == null ? null : SIZE.matcher(text.trim());
+    if (m == null || !m.matches()) {
+      problems.add(field + ": \"" + text + "\" is not a size (a whole number of bytes,"
+          + " optionally followed by KiB, MiB or GiB, e.g. 100MiB)");
+      return -1;
+    }
+    long n = Long.parseLong(m.group(1));
+    int shift = switch (m.group(2)) {
+      case "KiB" -> 10;
+      case "MiB" -> 20;
+      case "GiB" -> 30;
+      default -> 0;
+    };
+    if (n > (Long.MAX_VALUE >> 30)) {
+      problems.add(field + ": " + text + " is too large");
+      return -1;
+    }
+    long bytes = n << shift;
+    if (bytes < min) {
+      problems.add(field + " must be at least " + human(min) + ", not " + text.trim());
+      return -1;
+    }
+    return bytes;
+  }
+
+  private static String human(long bytes) {
+    if (bytes % (1L << 20) == 0) {
+      return (bytes >> 20) + "MiB";
+    }
+    if (bytes % 1024 == 0) {
+      return (bytes >> 10) + "KiB";
+    }
+    return Long.toString(bytes);
   }
 
   private static BootstrapBundle bootstrapBundle(AgentConfig.TrustBundleConfig b,

@@ -1,7 +1,7 @@
 package io.synid.agent.handshake;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.synid.api.audit.AuditLog;
+import io.synid.agent.audit.AuditSink;
 import io.synid.api.node.v1.Flow;
 import io.synid.handshake.HandshakeEvent;
 import io.synid.handshake.Reason;
@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * the agent installed ({@link DatapathView}), as the datapath's own lookup does it.
  */
 final class ConnectionAudit {
-  private final AuditLog audit;
+  private final AuditSink audit;
   private final Supplier<DatapathView> view;
   private final Clock clock;
   private final Map<FlowKey, FlowCounts> flows = new HashMap<>();
@@ -45,7 +45,7 @@ final class ConnectionAudit {
     long lastSeen;
   }
 
-  ConnectionAudit(AuditLog audit, Supplier<DatapathView> view, Clock clock) {
+  ConnectionAudit(AuditSink audit, Supplier<DatapathView> view, Clock clock) {
     this.audit = audit;
     this.view = view;
     this.clock = clock;

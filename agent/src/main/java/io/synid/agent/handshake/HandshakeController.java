@@ -3,7 +3,7 @@ package io.synid.agent.handshake;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synid.agent.cache.AgentState;
 import io.synid.agent.server.ServerApiException;
-import io.synid.api.audit.AuditLog;
+import io.synid.agent.audit.AuditSink;
 import io.synid.api.node.v1.AllocateHandlesResponse;
 import io.synid.api.node.v1.Flow;
 import io.synid.api.node.v1.GetDirectoryResponse;
@@ -73,7 +73,7 @@ public final class HandshakeController implements AutoCloseable {
   private final NodeKeyPair key;
   private final NodeApi server;
   private final CgroupWorkloads workloads;
-  private final AuditLog audit;
+  private final AuditSink audit;
   private final Clock clock;
   private final Supplier<String> agentId;
   private final ConnectionAudit connections;
@@ -95,7 +95,7 @@ public final class HandshakeController implements AutoCloseable {
 
   public HandshakeController(HandshakeSettings settings, Datapath datapath, NodeKeyPair key,
       NodeApi server, io.synid.workloadattestor.WorkloadAttestation attestation,
-      AuditLog audit, Clock clock, Supplier<String> agentId) {
+      AuditSink audit, Clock clock, Supplier<String> agentId) {
     this.settings = settings;
     this.datapath = datapath;
     this.key = key;

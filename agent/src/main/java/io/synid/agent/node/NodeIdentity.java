@@ -2,9 +2,9 @@ package io.synid.agent.node;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synid.agent.AgentTerminatedException;
+import io.synid.agent.audit.AuditSink;
 import io.synid.agent.server.ServerApiException;
 import io.synid.agent.server.ServerClient;
-import io.synid.api.audit.AuditLog;
 import io.synid.api.spire.types.PermissionDeniedDetails;
 import io.synid.core.spiffeid.TrustDomain;
 import io.synid.nodeattestor.AgentNodeAttestor;
@@ -37,7 +37,7 @@ public final class NodeIdentity {
   private final Supplier<AgentNodeAttestor> attestors;
   private final boolean canReattest;
   private final Clock clock;
-  private final AuditLog audit;
+  private final AuditSink audit;
   private volatile AgentSvid current;
 
   /**
@@ -45,7 +45,7 @@ public final class NodeIdentity {
    * @param canReattest whether the method can attest again after an eviction
    */
   public NodeIdentity(TrustDomain trustDomain, AgentSvidStore store, ServerClient client,
-      Supplier<AgentNodeAttestor> attestors, boolean canReattest, Clock clock, AuditLog audit) {
+      Supplier<AgentNodeAttestor> attestors, boolean canReattest, Clock clock, AuditSink audit) {
     this.trustDomain = trustDomain;
     this.store = store;
     this.client = client;
@@ -114,10 +114,10 @@ public final class NodeIdentity {
       throw new AgentTerminatedException("the server issued " + svid.spiffeId()
           + ", which is not an agent ID of " + trustDomain.name());
     }
-    auditAttestation(attestor.name(), svid, "success", null);
-    LOG.info("node attested with " + attestor.name() + " as " + svid.spiffeId());
     persist(svid);
     adopt(svid);
+    auditAttestation(attestor.name(), svid, "success", null);
+    LOG.info("node attested with " + attestor.name() + " as " + svid.spiffeId());
     return svid;
   }
 

@@ -102,6 +102,11 @@ public final class ServerClient implements AutoCloseable, io.synid.agent.handsha
     }
   }
 
+  /** The mTLS channel with the current agent SVID, or null before the agent has one. */
+  public ManagedChannel agentChannel() {
+    return authenticated;
+  }
+
   private ManagedChannel authenticated() throws ServerApiException {
     ManagedChannel channel = authenticated;
     if (channel == null) {

@@ -13,13 +13,13 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.synid.agent.audit.AuditSink;
 import io.synid.agent.cache.AgentState;
 import io.synid.agent.cache.AgentStateHolder;
 import io.synid.agent.cache.StateListener;
 import io.synid.agent.cache.WorkloadSvid;
 import io.synid.agent.server.ServerApiException;
 import io.synid.agent.server.ServerClient;
-import io.synid.api.audit.AuditLog;
 import io.synid.api.spire.types.JWTSVID;
 import io.synid.api.workload.JWTBundlesRequest;
 import io.synid.api.workload.JWTBundlesResponse;
@@ -80,7 +80,7 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
   private final CallerAttestor attestor;
   private final AgentStateHolder state;
   private final ServerClient server;
-  private final AuditLog audit;
+  private final AuditSink audit;
   private final Clock clock;
   private final Cache<JwtKey, JWTSVID> jwtSvids;
   private final ObjectMapper json = new ObjectMapper();
@@ -88,7 +88,7 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
   private record JwtKey(String entryId, long revision, List<String> audience) {}
 
   public WorkloadApiService(io.synid.workloadattestor.WorkloadAttestation attestation,
-      AgentStateHolder state, ServerClient server, AuditLog audit, Clock clock) {
+      AgentStateHolder state, ServerClient server, AuditSink audit, Clock clock) {
     this.attestor = new CallerAttestor(attestation);
     this.state = state;
     this.server = server;

@@ -405,7 +405,7 @@ class AgentSettingsTest {
     assertThat(new AgentSettings(full.trustDomain(), full.dataDir(), full.serverAddress(),
         full.serverPort(), full.bootstrapBundle(), full.nodeAttestation(),
         minimal.workloadAttestors(), full.workloadApiSocket(), full.syncInterval(),
-        full.auditPath(), full.handshake()))
+        full.audit(), full.handshake()))
         .as("the full file spells out the defaults the minimal one takes")
         .isEqualTo(minimal);
   }

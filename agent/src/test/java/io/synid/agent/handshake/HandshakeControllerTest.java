@@ -103,7 +103,7 @@ class HandshakeControllerTest {
     HandshakeSettings settings = new HandshakeSettings(root, List.of("10.0.0.1/32"),
         Lifetime.FAIL_OPEN, tmp.resolve("pins"), 3600, 30, List.of());
     controller = new HandshakeController(settings, datapath, key, server,
-        new WorkloadAttestation(List.of(unix), Runnable::run), audit, clock,
+        new WorkloadAttestation(List.of(unix), Runnable::run), io.synid.agent.audit.AuditSink.of(audit), clock,
         () -> "spiffe://example.org/spire/agent/join_token/n1");
     // The directory: this node (1) hosts api and db, node 2 hosts web.
     server.nodes.add(NodeKey.newBuilder().setAgentId("spiffe://example.org/spire/agent/join_token/n1")

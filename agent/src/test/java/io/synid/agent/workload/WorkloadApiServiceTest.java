@@ -217,7 +217,7 @@ class WorkloadApiServiceTest {
   /** Serves a Workload API with {@code server} on a new socket in the temp directory. */
   private Path serve(ServerClient server, AuditLog audit, String name) throws Exception {
     WorkloadApiService service = new WorkloadApiService(
-        new WorkloadAttestation(List.of(attestor), Runnable::run), holder, server, audit,
+        new WorkloadAttestation(List.of(attestor), Runnable::run), holder, server, io.synid.agent.audit.AuditSink.of(audit),
         Clock.systemUTC());
     Path socket = tmp.resolve(name);
     UnixSocketServer listening = UnixSocketServer.start(socket,

@@ -70,8 +70,9 @@ class AgentLifecycleTest {
         .contains("cannot attest again").contains("new join token");
     // The refused SVID is gone from disk: a restart attests (and fails on the used token).
     assertThat(h.dir.resolve("agent").resolve("agent-svid.pem")).doesNotExist();
-    assertThat(Files.readString(h.dir.resolve("agent").resolve("audit.jsonl")))
-        .contains("\"event\":\"agent_refused\"");
+    // Audit records reach the file through the agent's spool, a moment after they are made.
+    Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(Files.readString(
+        h.dir.resolve("agent").resolve("audit.jsonl"))).contains("\"event\":\"agent_refused\""));
   }
 
   @Test

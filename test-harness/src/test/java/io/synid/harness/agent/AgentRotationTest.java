@@ -59,14 +59,17 @@ class AgentRotationTest {
     assertThat(((Number) dial.get("succeeded")).intValue()).isGreaterThan((int) RUN.toSeconds());
     assertThat(serve.isAlive()).isTrue();
 
-    // At least five rotations of each SVID reached its workload (one audit record per new SVID).
-    String audit = Files.readString(h.dir.resolve("agent").resolve("audit.jsonl"));
-    for (String id : new String[] {"web", "api"}) {
-      long serials = audit.lines().filter(l -> l.contains("\"event\":\"workload_svid\"")
-              && l.contains("\"spiffe_id\":\"spiffe://example.org/" + id + "\"")
-              && l.contains("\"kind\":\"x509\""))
-          .map(l -> l.replaceAll(".*\"serial\":\"([0-9a-f]+)\".*", "$1")).distinct().count();
-      assertThat(serials).as("distinct SVIDs served to /" + id).isGreaterThanOrEqualTo(6);
-    }
+    // At least five rotations of each SVID reached its workload (one audit record per new SVID;
+    // through the agent's audit spool, so the file may trail by a moment).
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      String audit = Files.readString(h.dir.resolve("agent").resolve("audit.jsonl"));
+      for (String id : new String[] {"web", "api"}) {
+        long serials = audit.lines().filter(l -> l.contains("\"event\":\"workload_svid\"")
+                && l.contains("\"spiffe_id\":\"spiffe://example.org/" + id + "\"")
+                && l.contains("\"kind\":\"x509\""))
+            .map(l -> l.replaceAll(".*\"serial\":\"([0-9a-f]+)\".*", "$1")).distinct().count();
+        assertThat(serials).as("distinct SVIDs served to /" + id).isGreaterThanOrEqualTo(6);
+      }
+    });
   }
 }

@@ -173,9 +173,12 @@ class AgentWorkloadApiTest {
         "-timeout", "3s"))).containsKey("error");
 
     // Every SVID handed out is audited with the caller's uid and selectors.
+    // (Through the agent's audit spool: the file gets them a moment after they are made.)
+    Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(Files.readString(
+        h.dir.resolve("agent").resolve("audit.jsonl"))).contains("\"event\":\"workload_svid\"",
+            "\"uid\":1001", "\"spiffe_id\":\"spiffe://example.org/web\"", "\"uid\":1002",
+            "unix:uid:1002"));
     String audit = Files.readString(h.dir.resolve("agent").resolve("audit.jsonl"));
-    assertThat(audit).contains("\"event\":\"workload_svid\"", "\"uid\":1001",
-        "\"spiffe_id\":\"spiffe://example.org/web\"", "\"uid\":1002", "unix:uid:1002");
     assertThat(audit).doesNotContain("PRIVATE KEY").doesNotContain(tokenValue);
   }
 
