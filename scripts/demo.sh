@@ -239,6 +239,7 @@ handshake:
   cgroup: $cg/n$i
   addresses: [10.197.0.$i/32]
   lifetime: failOpen
+audit: {forwardToServer: true}
 YAML
   bin/synid-agent run -config "$work/node$i.yaml" >"$work/node$i.out" 2>&1 &
   node_pids+=($!)

@@ -97,7 +97,8 @@ final class ThreeNodes implements AutoCloseable {
     String handshake = "{cgroup: " + nodeCgroup(node) + ", addresses: [" + ADDRESSES.get(node - 1)
         + "/32], lifetime: failOpen, pinDirectory: /sys/fs/bpf/" + tag + "n" + node + "}";
     AgentDaemon agent = h.startAgent(name, h.agentConfig(name, "{joinToken: " + token + "}",
-        h.writeBootstrapBundle(), h.agentApiPort, "1s") + "handshake: " + handshake + "\n");
+        h.writeBootstrapBundle(), h.agentApiPort, "1s") + "handshake: " + handshake + "\n"
+        + "audit: {forwardToServer: true}\n");
     agents.add(agent);
     return agent;
   }

@@ -129,6 +129,13 @@ class ThreeTierTest {
     // An allowed connection names the rule that allowed it.
     assertThat(connectionRecords(3)).anyMatch(r -> r.contains("\"verdict\":\"allowed\"")
         && r.contains(API) && r.contains("\"reason\":\"policy:"));
+    // Every node's records reach the server too, each exactly once.
+    for (int node = 1; node <= 3; node++) {
+      String agentId = nodes.agentId(node);
+      long local = Files.readAllLines(h.dir.resolve("agent" + node).resolve("audit.jsonl")).size();
+      Awaitility.await().atMost(WAIT).until(() ->
+          h.server().datastore().forwardedAudit().count(agentId) >= local);
+    }
   }
 
   @Test
