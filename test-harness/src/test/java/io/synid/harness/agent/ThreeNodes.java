@@ -103,6 +103,33 @@ final class ThreeNodes implements AutoCloseable {
     return agent;
   }
 
+  /**
+   * Starts node {@code node}'s agent as its own process ({@code agent/target/synid-agent.jar}),
+   * with a fail-closed datapath pinned under {@code pins} (a bpffs directory), so that the test
+   * can kill it with SIGKILL. Its configuration stays in {@code <dir>/agent<node>.yaml} for a
+   * restart with {@link #restartAgentProcess}.
+   */
+  Process startAgentProcess(int node, Path pins) throws Exception {
+    String token = h.joinToken();
+    tokens.add(token);
+    String name = "agent" + node;
+    String handshake = "{cgroup: " + nodeCgroup(node) + ", addresses: [" + ADDRESSES.get(node - 1)
+        + "/32], lifetime: failClosed, pinDirectory: " + pins + "}";
+    Files.writeString(h.dir.resolve(name + ".yaml"), h.agentConfig(name, "{joinToken: " + token
+        + "}", h.writeBootstrapBundle(), h.agentApiPort, "1s") + "handshake: " + handshake + "\n"
+        + "audit: {forwardToServer: true}\n");
+    return restartAgentProcess(node);
+  }
+
+  /** Starts the agent process of {@code node} again from its configuration and data. */
+  Process restartAgentProcess(int node) throws Exception {
+    Path jar = Path.of(System.getProperty("user.dir")).getParent()
+        .resolve("agent/target/synid-agent.jar");
+    String name = "agent" + node;
+    return h.start(-1, h.dir.resolve(name + "-" + System.nanoTime() + ".out"), "java", "-jar",
+        jar.toString(), "run", "-config", h.dir.resolve(name + ".yaml").toString());
+  }
+
   String agentId(int node) {
     return AgentHarness.joinTokenAgentId(tokens.get(node - 1));
   }
