@@ -1,5 +1,6 @@
 package io.synid.agent.handshake;
 
+import io.synid.handshake.CidrRule;
 import io.synid.handshake.DatapathException;
 import io.synid.handshake.HandshakeEvent;
 import io.synid.handshake.PairwiseKeys;
@@ -15,10 +16,6 @@ import java.util.function.Consumer;
  * See docs/handshake.md for the maps behind each call.
  */
 public interface Datapath extends AutoCloseable {
-  /** An unauthenticated-peer rule: source prefix -> allowed on {@code port} (0: every port) of a workload. */
-  record CidrRule(int destinationIdentity, int port, InetAddress prefix, int prefixLength,
-      boolean allow) {}
-
   void setLocalIdentity(long cgroupId, int handle, int identity) throws DatapathException;
 
   void removeLocalIdentity(long cgroupId) throws DatapathException;

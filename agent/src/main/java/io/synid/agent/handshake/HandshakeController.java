@@ -15,6 +15,7 @@ import io.synid.core.selector.InvalidSelectorException;
 import io.synid.core.selector.Selector;
 import io.synid.core.spiffeid.InvalidSpiffeIdException;
 import io.synid.core.spiffeid.SpiffeId;
+import io.synid.handshake.CidrRule;
 import io.synid.handshake.DatapathException;
 import io.synid.handshake.NodeKeyPair;
 import io.synid.handshake.PairwiseKeys;
@@ -36,7 +37,6 @@ import io.synid.policy.parse.InvalidPolicyException;
 import io.synid.policy.parse.PolicyParser;
 import io.synid.policy.parse.PolicySource;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -365,20 +366,22 @@ public final class HandshakeController implements AutoCloseable {
     return rules;
   }
 
-  static List<Datapath.CidrRule> cidrRules(CompiledTables tables) {
-    List<Datapath.CidrRule> rules = new ArrayList<>();
+  /**
+   * The compiled unauthenticated-peer entries as kernel rules: per destination, the longest
+   * matching prefix decides and may allow some ports only ({@link CidrRule#forDestination}).
+   */
+  static List<CidrRule> cidrRules(CompiledTables tables) {
+    Map<Integer, List<CidrRule.PrefixPorts>> byDestination = new TreeMap<>();
     for (Map.Entry<CidrKey, CidrEntry> e : tables.cidrRules().entrySet()) {
       Cidr cidr = e.getKey().cidr();
-      InetAddress prefix = cidr.address();
-      if (e.getValue().allowedPorts().isAll()) {
-        rules.add(new Datapath.CidrRule(e.getKey().destination(), 0, prefix, cidr.prefixLength(), true));
-      } else if (e.getValue().allowedPorts().isEmpty()) {
-        rules.add(new Datapath.CidrRule(e.getKey().destination(), 0, prefix, cidr.prefixLength(), false));
-      } else {
-        e.getValue().allowedPorts().forEachPort(port -> rules.add(new Datapath.CidrRule(
-            e.getKey().destination(), port, prefix, cidr.prefixLength(), true)));
-      }
+      java.util.BitSet ports = new java.util.BitSet(65536);
+      e.getValue().allowedPorts().forEachPort(ports::set);
+      byDestination.computeIfAbsent(e.getKey().destination(), d -> new ArrayList<>())
+          .add(new CidrRule.PrefixPorts(cidr.address(), cidr.prefixLength(), ports));
     }
+    List<CidrRule> rules = new ArrayList<>();
+    byDestination.forEach((destination, prefixes) ->
+        rules.addAll(CidrRule.forDestination(destination, prefixes)));
     return rules;
   }
 

@@ -1,5 +1,6 @@
 package io.synid.agent.handshake;
 
+import io.synid.handshake.CidrRule;
 import io.synid.handshake.DatapathConfig;
 import io.synid.handshake.DatapathException;
 import io.synid.handshake.HandshakeDatapath;
@@ -12,11 +13,9 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
 
 /** {@link Datapath} over the real eBPF programs ({@link HandshakeDatapath}). */
 public final class KernelDatapath implements Datapath {
-  private static final Logger LOG = Logger.getLogger(KernelDatapath.class.getName());
   private final HandshakeDatapath datapath;
 
   private KernelDatapath(HandshakeDatapath datapath) {
@@ -96,13 +95,7 @@ public final class KernelDatapath implements Datapath {
 
   @Override
   public void setCidrRules(Collection<CidrRule> rules) throws DatapathException {
-    if (!rules.isEmpty()) {
-      // The kernel's cidr_rules map is node-wide today; installing a rule meant for one
-      // workload and port there would open every workload to that prefix. Until the map is
-      // keyed by destination and port, unauthenticated peers stay refused (fail closed).
-      LOG.warning(rules.size() + " unauthenticated-peer rules not installed: the datapath has"
-          + " no per-workload CIDR rules yet");
-    }
+    datapath.setCidrRules(rules);
   }
 
   @Override

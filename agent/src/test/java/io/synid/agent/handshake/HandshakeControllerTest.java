@@ -233,7 +233,7 @@ class HandshakeControllerTest {
     final Set<String> routes = new HashSet<>();
     final Map<Integer, List<Integer>> bindings = new HashMap<>();
     Collection<VerdictRule> verdicts = List.of();
-    Collection<CidrRule> cidrRules = List.of();
+    Collection<io.synid.handshake.CidrRule> cidrRules = List.of();
     int transmitEpoch = -1;
     int writes;
     private final List<Consumer<HandshakeEvent>> listeners = new ArrayList<>();
@@ -306,7 +306,7 @@ class HandshakeControllerTest {
     }
 
     @Override
-    public void setCidrRules(Collection<CidrRule> rules) {
+    public void setCidrRules(Collection<io.synid.handshake.CidrRule> rules) {
       cidrRules = List.copyOf(rules);
     }
 

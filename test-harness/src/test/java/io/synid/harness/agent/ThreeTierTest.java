@@ -176,4 +176,40 @@ class ThreeTierTest {
     assertThat(AgentHarness.json(Files.readString(holdOut))).containsEntry("broken", 0)
         .containsEntry("lines", 8);
   }
+
+  /** A client with no identity: in the node's namespace but outside every workload cgroup. */
+  private Map<String, Object> connectUnauthenticated(int node, int targetNode, int port)
+      throws Exception {
+    return AgentHarness.json(h.run(-1, Duration.ofSeconds(30), "ip", "netns", "exec",
+        ThreeNodes.ns(node), nodes.workloadScript.toString(), "connect",
+        ThreeNodes.ADDRESSES.get(targetNode - 1), Integer.toString(port), "1", "2"));
+  }
+
+  @Test
+  void unauthenticatedPeersAreRefusedUnlessACidrRuleAllowsThem() throws Exception {
+    awaitDatapaths();
+    ApplyPoliciesResponse applied = h.policies().applyPolicies(ApplyPoliciesRequest.newBuilder()
+        .setSourceName("api.yaml").setYaml("""
+            name: api
+            mode: enforce
+            applies_to: {spiffe_id: spiffe://example.org/api}
+            ingress:
+              - from: [{spiffe_id: spiffe://example.org/web}]
+                ports: [8080]
+              - from: [{unauthenticated: {cidr: 10.197.0.1/32}}]
+                ports: [8080]
+            """).build());
+    Awaitility.await().atMost(WAIT).until(() ->
+        nodes.agents.get(1).handshake().get().installedPolicyVersion() == applied.getVersion());
+    assertThat(connect(1, "web", 1001, 2, 8080, 1)).containsEntry("succeeded", 1);
+    // From node 1's address without identity: the CIDR rule admits it on 8080 ...
+    assertThat(connectUnauthenticated(1, 2, 8080)).containsEntry("succeeded", 1);
+    // ... but from node 3's address, no rule: refused and audited as no-identity.
+    assertThat(connectUnauthenticated(3, 2, 8080)).containsEntry("failed", 1);
+    Awaitility.await().atMost(WAIT).until(() -> connectionRecords(2).stream().anyMatch(r ->
+        r.contains("\"src\":{\"ip\":\"10.197.0.3\"") && r.contains("\"verdict\":\"denied\"")
+            && r.contains("\"reason\":\"no-identity\"")));
+    assertThat(connectionRecords(2)).anyMatch(r -> r.contains("\"src\":{\"ip\":\"10.197.0.1\"")
+        && r.contains("\"verdict\":\"allowed\"") && r.contains("\"reason\":\"policy:api#2\""));
+  }
 }
