@@ -125,17 +125,7 @@ public final class UnixSocketServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.shutdown();
-    try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-        server.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      server.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
-    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    GrpcServerShutdown.stop(server, boss, workers);
     try {
       Files.deleteIfExists(socketPath);
     } catch (IOException ignored) {
