@@ -2,11 +2,11 @@
 # Agent API benchmarks against SPIRE v1.15.3 on the same machine, same run: entry propagation
 # through a real spire-agent, BatchNewX509SVID round trips, a simulated fleet.
 #   scripts/bench-agent-api.sh [--only propagation|svid|fleet] [--propagation-entries N]
-#       [--sync-interval 1s] [--max-pause-ms MS] [--seconds S] [--svid-agent-entries N]
-#       [--agents A] [--entries-per-agent E] [--concurrency C] [--warm-up-agents W]
+#       [--sync-interval 1s] [--max-pause-ms MS] [--seconds S] [--warm-up-seconds S] [--svid-agent-entries N]
+#       [--agents A] [--entries-per-agent E] [--concurrency C]
 # Quick smoke run:
-#   scripts/bench-agent-api.sh --propagation-entries 3 --max-pause-ms 500 --seconds 2 \
-#       --svid-agent-entries 10 --agents 20 --entries-per-agent 10 --concurrency 5 --warm-up-agents 5
+#   scripts/bench-agent-api.sh --propagation-entries 3 --max-pause-ms 500 --seconds 2 --warm-up-seconds 2 \
+#       --svid-agent-entries 10 --agents 20 --entries-per-agent 10 --concurrency 5
 # Prints markdown tables (copied into docs/benchmarks.md with the command that made them), also
 # written to target/bench-agent-api.md. MAVEN_ARGS=-o builds offline.
 set -euo pipefail

@@ -40,19 +40,20 @@ import java.util.concurrent.atomic.AtomicLong;
  *       workload's uid is created through the admin API and the time until the agent pushes its
  *       SVID to the workload is taken, for N entries, one at a time, each after a random pause;
  *   <li>{@code svid}: an attested {@link SimulatedAgent} calls {@code BatchNewX509SVID} for one of
- *       its entries with a fresh CSR, back to back, on 1 and 2 threads over its one connection;
+ *       its entries with a fresh CSR, back to back, on 1 and 2 threads over its one connection,
+ *       after a warm-up;
  *   <li>{@code fleet}: A agents with E entries each (created beforehand with
  *       {@code BatchCreateEntry}, 50 per call); every agent attests with its own join token and
- *       does a full {@code SyncAuthorizedEntries}, at most C agents at a time, after an unmeasured
- *       warm-up cohort of W agents; total time, per-agent attestation and sync latency, the
- *       server's CPU time and peak RSS meanwhile.
+ *       does a full {@code SyncAuthorizedEntries}, at most C agents at a time, after a warm-up
+ *       (C more agents attest, then reconnect and sync in a loop); total time, per-agent
+ *       attestation and sync latency, the server's CPU time and peak RSS meanwhile.
  * </ul>
  *
  * <p>Arguments: {@code --jar <synid-server.jar> --spire <dir with spire-server and spire-agent>
  * [--work <dir>] [--agent-template interop/spire/conf/agent.conf.tmpl] [--out <markdown file>]
  * [--only propagation|svid|fleet] [--propagation-entries N] [--sync-interval 1s]
- * [--max-pause-ms 5000] [--seconds S] [--svid-agent-entries N] [--agents A]
- * [--entries-per-agent E] [--concurrency C] [--warm-up-agents W]}; the defaults are those of the
+ * [--max-pause-ms 5000] [--seconds S] [--warm-up-seconds S] [--svid-agent-entries N] [--agents A]
+ * [--entries-per-agent E] [--concurrency C]}; the defaults are those of the
  * documented run. {@code --work} holds the servers' and agents' files; keep its path short, since
  * spire-agent's Workload API socket lives in it (default: a new directory under /tmp).
  * {@code SYNID_SERVER_JAVA_OPTS} is passed to the Synid server's JVM.
@@ -61,8 +62,6 @@ public final class AgentApiBenchmark {
   private static final String TD = ServerProcess.TRUST_DOMAIN;
   private static final String KEY_TYPE = "ec-p256";
   private static final int CREATE_BATCH = 50;
-  /** Entries per agent of the fleet's warm-up cohort. */
-  private static final int WARM_UP_ENTRIES = 10;
 
   /** Starts one server under test in a directory of its own. */
   private interface Launcher {
@@ -86,11 +85,11 @@ public final class AgentApiBenchmark {
     String syncInterval = "1s";
     int maxPauseMillis = 5000;
     int seconds = 10;
+    int warmUpSeconds = 90;
     int svidAgentEntries = 100;
     int agents = 1000;
     int entriesPerAgent = 100;
     int concurrency = 50;
-    int warmUpAgents = 100;
   }
 
   private AgentApiBenchmark(Path jar, Path spireDir, Path agentTemplate, Path work, Options o)
@@ -128,11 +127,11 @@ public final class AgentApiBenchmark {
         case "--sync-interval" -> o.syncInterval = v;
         case "--max-pause-ms" -> o.maxPauseMillis = Integer.parseInt(v);
         case "--seconds" -> o.seconds = Integer.parseInt(v);
+        case "--warm-up-seconds" -> o.warmUpSeconds = Integer.parseInt(v);
         case "--svid-agent-entries" -> o.svidAgentEntries = Integer.parseInt(v);
         case "--agents" -> o.agents = Integer.parseInt(v);
         case "--entries-per-agent" -> o.entriesPerAgent = Integer.parseInt(v);
         case "--concurrency" -> o.concurrency = Integer.parseInt(v);
-        case "--warm-up-agents" -> o.warmUpAgents = Integer.parseInt(v);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -250,7 +249,10 @@ public final class AgentApiBenchmark {
     line("At the start: %s.", Report.loadAverage());
     line("");
     line("A Java agent attested with a join token, authorized for %d entries; each call asks for one"
-        + " of them with a CSR from a pool of 1,000 distinct P-256 keys made beforehand.", o.svidAgentEntries);
+        + " of them with a CSR from a pool of 1,000 distinct P-256 keys made beforehand. %d s of"
+        + " unmeasured calls first, then per thread count a fifth of the run time unmeasured; server CPU"
+        + " per SVID is the server process's CPU time over the measured run divided by its SVIDs.",
+        o.svidAgentEntries, o.warmUpSeconds);
     line("");
     line("| threads | server | SVIDs/s | p50 ms | p99 ms | server CPU ms / SVID | Synid / SPIRE (SVIDs/s) |");
     line("| --- | --- | --- | --- | --- | --- | --- |");
@@ -298,6 +300,9 @@ public final class AgentApiBenchmark {
             int n = (int) (next.getAndIncrement() % Integer.MAX_VALUE);
             return agent.newX509Svid(ids.get(n % ids.size()), csrs[n % csrs.length]);
           };
+          // A fresh JVM compiles for tens of seconds; a few seconds of warm-up would charge that
+          // compilation (the C2 threads' CPU) to Synid's measured run.
+          Throughput.runFor(2, o.warmUpSeconds, op);
           SvidRun[] runs = new SvidRun[threads.length];
           for (int i = 0; i < threads.length; i++) {
             Throughput.warmUp(threads[i], o.seconds, op);
@@ -346,10 +351,11 @@ public final class AgentApiBenchmark {
     line("");
     line("Each agent: TLS connection, AttestAgent (join_token), then a new mTLS connection with its"
         + " SVID and a full SyncAuthorizedEntries (spire-agent's mask and paging protocol). The %,d entries"
-        + " were created through the admin API (BatchCreateEntry, %d per call) before; then an unmeasured"
-        + " warm-up cohort of %d agents (%d entries each) ran; CPU and peak RSS of the server cover the"
-        + " measured attest-and-sync phase only.", o.agents * o.entriesPerAgent, CREATE_BATCH, o.warmUpAgents,
-        WARM_UP_ENTRIES);
+        + " were created through the admin API (BatchCreateEntry, %d per call) before, with %,d more for"
+        + " the warm-up: %d other agents attest, then reconnect and sync in a loop for %d s, unmeasured."
+        + " CPU and peak RSS of the server cover the measured attest-and-sync phase only.",
+        o.agents * o.entriesPerAgent, CREATE_BATCH, o.concurrency * o.entriesPerAgent, o.concurrency,
+        o.warmUpSeconds);
     line("");
     Fleet a = fleet(synid);
     Fleet b = fleet(spire);
@@ -377,12 +383,9 @@ public final class AgentApiBenchmark {
       ManagedChannel admin = server.channel();
       Cohort fleet;
       Cohort warmUp;
-      double createSeconds;
       try {
-        long start = System.nanoTime();
         fleet = createCohort(admin, target.name(), "fleet", o.agents, o.entriesPerAgent);
-        createSeconds = (System.nanoTime() - start) / 1e9;
-        warmUp = createCohort(admin, target.name(), "warm-up", o.warmUpAgents, WARM_UP_ENTRIES);
+        warmUp = createCohort(admin, target.name(), "warm-up", o.concurrency, o.entriesPerAgent);
       } finally {
         admin.shutdownNow();
       }
@@ -390,13 +393,13 @@ public final class AgentApiBenchmark {
       Thread.sleep(10_000);
       try (AgentApiEndpoint endpoint = new AgentApiEndpoint(server.agentApiPort, TD, server.x509Authorities(), 2)) {
         // Unmeasured: the JIT of this client (whose first run would otherwise be slower than its
-        // second) and of Synid's server; SPIRE's Go code needs none.
-        run(endpoint, warmUp);
+        // second) and of Synid's server, which compiles for a minute or more; Go code needs none.
+        warmUp(endpoint, warmUp);
         double cpu0 = server.cpuSeconds();
         long rssBefore = server.rssMib();
         server.resetPeakRss();
         CohortRun r = run(endpoint, fleet);
-        Fleet result = new Fleet(createSeconds, r.seconds(), r.attest(), r.sync(), server.cpuSeconds() - cpu0,
+        Fleet result = new Fleet(fleet.entrySeconds(), r.seconds(), r.attest(), r.sync(), server.cpuSeconds() - cpu0,
             rssBefore, server.peakRssMib(), r.incomplete());
         System.err.printf(Locale.ROOT, "  %s: fleet in %.1f s%n", target.name(), r.seconds());
         return result;
@@ -404,8 +407,12 @@ public final class AgentApiBenchmark {
     }
   }
 
-  /** Agents that exist on a server (a join token each) with their entries, keys and CSRs. */
-  private record Cohort(List<String> tokens, int entriesPerAgent, KeyPair[] keys, byte[][] csrs) {}
+  /**
+   * Agents that exist on a server (a join token each) with their entries, keys and CSRs, and the
+   * time their entries took to create.
+   */
+  private record Cohort(List<String> tokens, int entriesPerAgent, KeyPair[] keys, byte[][] csrs,
+      double entrySeconds) {}
 
   /** What running a cohort measured. */
   private record CohortRun(double seconds, Latencies attest, Latencies sync, int incomplete) {}
@@ -437,13 +444,46 @@ public final class AgentApiBenchmark {
       }
     }
     createEntries(admin, batch);
+    double entrySeconds = (System.nanoTime() - start) / 1e9;
     KeyPair[] keys = new KeyPair[agents];
     byte[][] csrs = new byte[agents][];
     for (int a = 0; a < agents; a++) {
       keys[a] = KeyType.EC_P256.generate();
       csrs[a] = Csr.create(keys[a]);
     }
-    return new Cohort(tokens, entriesPerAgent, keys, csrs);
+    return new Cohort(tokens, entriesPerAgent, keys, csrs, entrySeconds);
+  }
+
+  /**
+   * Every agent of the cohort attests, then syncs over a new connection of its own, again and
+   * again, until {@code --warm-up-seconds} have passed; all agents at once.
+   */
+  private void warmUp(AgentApiEndpoint endpoint, Cohort cohort) throws Exception {
+    int agents = cohort.tokens().size();
+    ExecutorService pool = Executors.newFixedThreadPool(agents);
+    try {
+      long end = System.nanoTime() + o.warmUpSeconds * 1_000_000_000L;
+      List<Future<?>> futures = new ArrayList<>();
+      for (int a = 0; a < agents; a++) {
+        int n = a;
+        futures.add(pool.submit(() -> {
+          try (SimulatedAgent agent = SimulatedAgent.attest(endpoint, new JoinTokenClient(cohort.tokens().get(n)),
+              cohort.keys()[n], cohort.csrs()[n])) {
+            while (System.nanoTime() < end) {
+              try (SimulatedAgent again = agent.newConnection()) {
+                again.syncAuthorizedEntries();
+              }
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /** Every agent of the cohort attests and syncs once, at most {@code --concurrency} at a time. */

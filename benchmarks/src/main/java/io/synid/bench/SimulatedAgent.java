@@ -46,11 +46,18 @@ final class SimulatedAgent implements AutoCloseable {
 
   /** The agent's SPIFFE ID, from the SVID the server issued. */
   final String id;
+  private final AgentApiEndpoint endpoint;
+  private final KeyPair key;
+  private final List<X509Certificate> svid;
   private final ManagedChannel channel;
 
-  private SimulatedAgent(String id, ManagedChannel channel) {
+  private SimulatedAgent(String id, AgentApiEndpoint endpoint, KeyPair key, List<X509Certificate> svid)
+      throws Exception {
     this.id = id;
-    this.channel = channel;
+    this.endpoint = endpoint;
+    this.key = key;
+    this.svid = svid;
+    this.channel = endpoint.channel(key, svid);
   }
 
   /**
@@ -93,7 +100,15 @@ final class SimulatedAgent implements AutoCloseable {
       chain.add(Pem.certificateFromDer(der.toByteArray()));
     }
     String id = "spiffe://" + svid.getId().getTrustDomain() + svid.getId().getPath();
-    return new SimulatedAgent(id, endpoint.channel(key, chain));
+    return new SimulatedAgent(id, endpoint, key, chain);
+  }
+
+  /**
+   * The same agent (same SVID) on a connection of its own, as after a spire-agent restart: its
+   * first call makes a new mutual-TLS handshake. The caller closes it.
+   */
+  SimulatedAgent newConnection() throws Exception {
+    return new SimulatedAgent(id, endpoint, key, svid);
   }
 
   /**
