@@ -12,6 +12,7 @@ import io.synid.api.spire.types.Entry;
 import io.synid.api.spire.types.SPIFFEID;
 import io.synid.api.spire.types.Selector;
 import io.synid.api.spire.types.SelectorMatch;
+import io.synid.bench.Throughput.Result;
 import io.synid.core.spiffeid.SpiffeId;
 import io.synid.core.spiffeid.TrustDomain;
 import io.synid.core.x509.Csr;
@@ -30,9 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Identity-server benchmarks; every figure is printed beside its baseline from the same run.
@@ -57,7 +55,7 @@ public final class ServerBenchmark {
   private final int entries;
   private final int seconds;
   private final Path work;
-  private final StringBuilder report = new StringBuilder();
+  private final Report report = new Report();
 
   private ServerBenchmark(Path jar, Path spireDir, String pgUrl, int entries, int seconds, Path work) {
     this.jar = jar;
@@ -94,23 +92,16 @@ public final class ServerBenchmark {
     Path work = Files.createTempDirectory("synid-bench");
     ServerBenchmark bench = new ServerBenchmark(jar, spire, pg, entries, seconds, work);
     bench.run(only);
-    System.out.println(bench.report);
-    if (out != null) {
-      Files.writeString(out, bench.report.toString());
-    }
+    bench.report.finish(out);
   }
 
   private void line(String format, Object... args) {
-    String s = String.format(Locale.ROOT, format, args);
-    report.append(s).append('\n');
-    System.err.println(s);
+    report.line(format, args);
   }
 
   /** Runs every part, or only the one named: {@code signing}, {@code api-signing}, {@code entries}. */
   private void run(String only) throws Exception {
-    line("Machine: %d cores, %s, Java %s", Runtime.getRuntime().availableProcessors(),
-        System.getProperty("os.name") + " " + System.getProperty("os.version"), System.getProperty("java.version"));
-    line("");
+    report.machine();
     if (only.isEmpty() || only.equals("signing")) {
       inProcessSigning();
     }
@@ -156,7 +147,7 @@ public final class ServerBenchmark {
         Result svid = timed(threads, () -> X509SvidSigner.signSvid(ca, leafKey.getPublic(), id, List.of(),
             Duration.ofHours(1), Instant.now()));
         line("| %s | %d | %.0f | %.0f | %.2f | %.2f | %.2fx |", type.configName(), threads, raw.perSecond(),
-            svid.perSecond(), svid.latencies.quantileMillis(0.5), svid.latencies.quantileMillis(0.99),
+            svid.perSecond(), svid.latencies().quantileMillis(0.5), svid.latencies().quantileMillis(0.99),
             svid.perSecond() / raw.perSecond());
       }
     }
@@ -186,10 +177,10 @@ public final class ServerBenchmark {
       }
       for (int threads : new int[] {1, 2}) {
         line("| %s | %d | Synid | %.0f | %.2f | %.2f | %.2fx |", keyType, threads, synid[threads].perSecond(),
-            synid[threads].latencies.quantileMillis(0.5), synid[threads].latencies.quantileMillis(0.99),
+            synid[threads].latencies().quantileMillis(0.5), synid[threads].latencies().quantileMillis(0.99),
             synid[threads].perSecond() / spire[threads].perSecond());
         line("| %s | %d | SPIRE | %.0f | %.2f | %.2f | 1.00x |", keyType, threads, spire[threads].perSecond(),
-            spire[threads].latencies.quantileMillis(0.5), spire[threads].latencies.quantileMillis(0.99));
+            spire[threads].latencies().quantileMillis(0.5), spire[threads].latencies().quantileMillis(0.99));
       }
     }
     line("");
@@ -316,44 +307,7 @@ public final class ServerBenchmark {
         .build();
   }
 
-  // ---- timing -------------------------------------------------------------------------------------
-
-  private record Result(long operations, double seconds, Latencies latencies) {
-    double perSecond() {
-      return operations / seconds;
-    }
-  }
-
   private Result timed(int threads, Callable<Object> op) throws Exception {
-    // Warm-up: JIT and caches, for a fifth of the measured time.
-    runFor(threads, op, Math.max(1, seconds / 5));
-    return runFor(threads, op, seconds);
-  }
-
-  private static Result runFor(int threads, Callable<Object> op, int seconds) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      long end = System.nanoTime() + seconds * 1_000_000_000L;
-      long start = System.nanoTime();
-      List<Future<Latencies>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        futures.add(pool.submit(() -> {
-          Latencies l = new Latencies();
-          while (System.nanoTime() < end) {
-            long t0 = System.nanoTime();
-            op.call();
-            l.add(System.nanoTime() - t0);
-          }
-          return l;
-        }));
-      }
-      Latencies all = new Latencies();
-      for (Future<Latencies> f : futures) {
-        all.addAll(f.get());
-      }
-      return new Result(all.count(), (System.nanoTime() - start) / 1e9, all);
-    } finally {
-      pool.shutdownNow();
-    }
+    return Throughput.measure(threads, seconds, op);
   }
 }
