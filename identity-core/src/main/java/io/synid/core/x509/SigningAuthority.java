@@ -56,6 +56,7 @@ public record SigningAuthority(KeyPair keyPair, X509Certificate certificate, Lis
         if (!Arrays.equals(certificate.getPublicKey().getEncoded(), keyPair.getPublic().getEncoded())) {
             throw new IllegalArgumentException("the key pair does not match the signing certificate");
         }
+        keyPair = EcdsaProvider.prepared(keyPair);
     }
 
     /** A self-signed authority: {@code upstreamChain} is empty. */
