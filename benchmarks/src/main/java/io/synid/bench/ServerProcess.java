@@ -64,6 +64,42 @@ final class ServerProcess implements AutoCloseable {
     return waitHealthy(new ServerProcess(name, socket, p));
   }
 
+  /**
+   * A Synid server whose agent API listens on {@code agentApiPort} of 127.0.0.1, for benchmarks
+   * that attest agents to it (SQLite, EC P-256 CA, logging at WARN).
+   */
+  static ServerProcess synidWithAgentApi(String name, Path jar, Path dir, int agentApiPort)
+      throws Exception {
+    Files.createDirectories(dir);
+    Path socket = dir.resolve("admin").resolve("api.sock");
+    Path config = dir.resolve("server.yaml");
+    int port = 20000 + (int) (Math.random() * 20000);
+    Files.writeString(config, String.join("\n",
+        "trustDomain: example.org",
+        "dataDir: " + dir.resolve("data"),
+        "adminSocketPath: " + socket,
+        "ca: {keyType: ec-p256}",
+        "datastore: {type: sqlite}",
+        "agentApi: {bindAddress: 127.0.0.1, port: " + agentApiPort + "}",
+        "server:",
+        "  type: simple",
+        "  applicationContextPath: /application",
+        "  adminContextPath: /",
+        "  connector: {type: http, bindHost: 127.0.0.1, port: " + port + "}",
+        "logging:",
+        "  level: WARN",
+        ""));
+    List<String> command = new java.util.ArrayList<>(List.of("java"));
+    String opts = System.getenv().getOrDefault("SYNID_SERVER_JAVA_OPTS", "");
+    if (!opts.isBlank()) {
+      command.addAll(List.of(opts.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jar.toString(), "run", "-config", config.toString()));
+    Process p = new ProcessBuilder(command)
+        .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    return waitHealthy(new ServerProcess(name, socket, p));
+  }
+
   static ServerProcess spire(String name, Path spireDir, Path dir, String keyType) throws Exception {
     Files.createDirectories(dir);
     Path socket = dir.resolve("api.sock");
