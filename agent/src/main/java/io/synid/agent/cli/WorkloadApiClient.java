@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -29,7 +30,10 @@ public final class WorkloadApiClient implements AutoCloseable {
     group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     NettyChannelBuilder builder = NettyChannelBuilder
         .forAddress(new DomainSocketAddress(socket.toString()))
-        .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext();
+        .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext()
+        // grpc-java sets SO_KEEPALIVE, which a Unix socket does not have: Netty would print a
+        // warning on every command. A null value removes the option.
+        .withOption(ChannelOption.SO_KEEPALIVE, null);
     if (withHeader) {
       Metadata headers = new Metadata();
       headers.put(HEADER, "true");

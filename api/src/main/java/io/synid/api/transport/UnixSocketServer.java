@@ -6,6 +6,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -91,6 +92,10 @@ public final class UnixSocketServer implements AutoCloseable {
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
+        // grpc-java sets SO_KEEPALIVE on every accepted channel ("ignored for non-socket
+        // channels"), and Netty then logs a warning for each Unix-socket connection: a log write
+        // per Workload API call. A null value removes the option from the bootstrap.
+        .withChildOption(ChannelOption.SO_KEEPALIVE, null)
         .protocolNegotiator(new PeerCredentialsNegotiator());
     // Interceptors wrap in reverse: the list's first element must be the outermost.
     List<ServerInterceptor> chain = new java.util.ArrayList<>(interceptors);
