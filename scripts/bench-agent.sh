@@ -23,4 +23,4 @@ trap 'rm -rf "$work"' EXIT
 cp identity-server/target/synid-server.jar agent/target/synid-agent.jar "$work/"
 ./mvnw -q -B -ntp -pl benchmarks org.codehaus.mojo:exec-maven-plugin:3.6.4:java \
   -Dexec.mainClass=io.synid.bench.AgentBenchmark \
-  -Dexec.args="--server-jar $work/synid-server.jar --agent-jar $work/synid-agent.jar --spire $spire_dir --out target/bench-agent.md $*"
+  -Dexec.args="--server-jar $work/synid-server.jar --agent-jar $work/synid-agent.jar --spire $spire_dir --out $PWD/benchmarks/target/bench-agent.md $*"

@@ -189,6 +189,10 @@ public final class AgentBenchmark {
     }
     System.out.println(bench.report);
     if (out != null) {
+      Path parent = out.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
       Files.writeString(out, bench.report.toString());
     }
     // The servers' admin channels keep non-daemon event loop threads; exec:java would wait on them.
