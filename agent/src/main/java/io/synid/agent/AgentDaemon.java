@@ -16,6 +16,7 @@ import io.synid.handshake.DatapathException;
 import io.synid.agent.node.AgentSvidStore;
 import io.synid.agent.node.NodeAttestors;
 import io.synid.agent.node.NodeIdentity;
+import io.synid.agent.server.ChangeWatcher;
 import io.synid.agent.server.ServerApiException;
 import io.synid.agent.server.ServerClient;
 import io.synid.agent.workload.WorkloadApiService;
@@ -73,6 +74,10 @@ public final class AgentDaemon implements AutoCloseable {
   private final Thread loop;
   private final WorkloadAttestation attestation;
   private volatile HandshakeController handshake;
+  private volatile ChangeWatcher changes;
+  /** Guards {@link #datapathDue}; the sync loop waits on it between cycles. */
+  private final Object wake = new Object();
+  private boolean datapathDue;
   private final CompletableFuture<AgentTerminatedException> terminated = new CompletableFuture<>();
   private volatile boolean closing;
   private boolean closed;
@@ -190,7 +195,7 @@ public final class AgentDaemon implements AutoCloseable {
         synchronizer.syncOnce();
         reconcileDatapath();
         backoff = interval;
-        sleep(interval);
+        awaitNextSync(interval);
       } catch (ServerApiException e) {
         if (e.denial().isPresent()) {
           try {
@@ -228,6 +233,41 @@ public final class AgentDaemon implements AutoCloseable {
   }
 
   /**
+   * Waits {@code interval} for the next sync; meanwhile brings the datapath up to date at once
+   * whenever the server announces a change (policies, directory).
+   */
+  private void awaitNextSync(Duration interval) throws AgentTerminatedException {
+    long deadline = System.nanoTime() + interval.toNanos();
+    while (!closing) {
+      synchronized (wake) {
+        long left = deadline - System.nanoTime();
+        while (!datapathDue && left > 0 && !closing) {
+          try {
+            TimeUnit.NANOSECONDS.timedWait(wake, left);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closing = true;
+            return;
+          }
+          left = deadline - System.nanoTime();
+        }
+        if (!datapathDue) {
+          return;
+        }
+        datapathDue = false;
+      }
+      reconcileDatapath();
+    }
+  }
+
+  private void datapathChanged() {
+    synchronized (wake) {
+      datapathDue = true;
+      wake.notifyAll();
+    }
+  }
+
+  /**
    * Opens the datapath on first use and brings it up to date. Its failures never stop identity
    * serving: the kernel keeps enforcing what it has, and the next cycle tries again.
    */
@@ -248,6 +288,9 @@ public final class AgentDaemon implements AutoCloseable {
     }
     try {
       handshake.reconcile(state.current());
+      if (changes == null) {
+        changes = new ChangeWatcher(client, this::datapathChanged);
+      }
     } catch (ServerApiException e) {
       LOG.warning("datapath not updated: " + e.getMessage() + "; the kernel keeps its last state");
     } catch (DatapathException | IOException e) {
@@ -325,6 +368,9 @@ public final class AgentDaemon implements AutoCloseable {
     closed = true;
     closing = true;
     loop.interrupt();
+    if (changes != null) {
+      changes.close();
+    }
     workloadApi.close();
     if (handshake != null) {
       handshake.close();

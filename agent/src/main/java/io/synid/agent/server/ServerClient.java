@@ -312,6 +312,45 @@ public final class ServerClient implements AutoCloseable, io.synid.agent.handsha
     }
   }
 
+  /**
+   * Opens a {@code Node/WatchChanges} stream on the current mTLS channel. {@code onNotice} runs
+   * for every notice, then {@code onEnd} once when the stream ends (null after a normal end).
+   * Both run on a gRPC thread and must be quick.
+   *
+   * @return cancels the stream
+   * @throws ServerApiException before the agent has an SVID
+   */
+  public Runnable watchChanges(java.util.function.Consumer<io.synid.api.node.v1.ChangeNotice> onNotice,
+      java.util.function.Consumer<Throwable> onEnd) throws ServerApiException {
+    CompletableFuture<ClientCallStreamObserver<?>> call = new CompletableFuture<>();
+    io.synid.api.node.v1.NodeGrpc.newStub(authenticated()).watchChanges(
+        io.synid.api.node.v1.WatchChangesRequest.getDefaultInstance(),
+        new ClientResponseObserver<io.synid.api.node.v1.WatchChangesRequest,
+            io.synid.api.node.v1.ChangeNotice>() {
+          @Override
+          public void beforeStart(
+              ClientCallStreamObserver<io.synid.api.node.v1.WatchChangesRequest> stream) {
+            call.complete(stream);
+          }
+
+          @Override
+          public void onNext(io.synid.api.node.v1.ChangeNotice notice) {
+            onNotice.accept(notice);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            onEnd.accept(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            onEnd.accept(null);
+          }
+        });
+    return () -> call.thenAccept(stream -> stream.cancel("agent stopping", null));
+  }
+
   /** Decodes an SVID chain from the server. */
   static List<X509Certificate> chain(X509SVID svid, String what) throws ServerApiException {
     if (svid.getCertChainCount() == 0) {

@@ -59,13 +59,15 @@ public final class AgentApiServer implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ServerSvidKeyManager keyManager;
+  private final ChangeWatch changes;
 
   private AgentApiServer(Server server, EventLoopGroup boss, EventLoopGroup workers,
-      ServerSvidKeyManager keyManager) {
+      ServerSvidKeyManager keyManager, ChangeWatch changes) {
     this.server = server;
     this.boss = boss;
     this.workers = workers;
     this.keyManager = keyManager;
+    this.changes = changes;
   }
 
   /** What the agent API serves with: the server's parts and defaults. */
@@ -109,6 +111,7 @@ public final class AgentApiServer implements AutoCloseable {
     }
     AuthorizedEntries authorized = new AuthorizedEntries(parts.datastore().entries(),
         parts.trustDomain(), parts.clock());
+    ChangeWatch changes = new ChangeWatch(parts.datastore());
     List<BindableService> services = List.of(
         new AttestationService(attestors, parts.ca(), parts.datastore().nodes(), parts.audit(),
             parts.defaultX509SvidTtl()),
@@ -116,7 +119,7 @@ public final class AgentApiServer implements AutoCloseable {
         new AuthorizedEntryService(authorized, AuthorizedEntryService.PAGE_SIZE),
         new AgentSvidService(authorized, parts.ca(), parts.defaultX509SvidTtl(),
             parts.defaultJwtSvidTtl()),
-        new NodeService(parts.datastore(), authorized, parts.audit(), parts.clock()));
+        new NodeService(parts.datastore(), authorized, parts.audit(), parts.clock(), changes));
 
     SslContext ssl = GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager),
             SslProvider.JDK)
@@ -143,8 +146,9 @@ public final class AgentApiServer implements AutoCloseable {
       builder.addService(ServerInterceptors.intercept(service, chain));
     }
     try {
-      return new AgentApiServer(builder.build().start(), boss, workers, keyManager);
+      return new AgentApiServer(builder.build().start(), boss, workers, keyManager, changes);
     } catch (IOException | RuntimeException e) {
+      changes.close();
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw new IOException("agent API cannot listen on " + settings.address() + ": "
@@ -164,6 +168,8 @@ public final class AgentApiServer implements AutoCloseable {
 
   @Override
   public void close() {
+    // Open watch streams would hold the graceful shutdown until its timeout.
+    changes.close();
     io.synid.api.transport.GrpcServerShutdown.stop(server, boss, workers);
   }
 

@@ -10,6 +10,7 @@ import io.grpc.stub.StreamObserver;
 import io.synid.api.audit.AuditLog;
 import io.synid.api.node.v1.AllocateHandlesRequest;
 import io.synid.api.node.v1.AllocateHandlesResponse;
+import io.synid.api.node.v1.ChangeNotice;
 import io.synid.api.node.v1.Flow;
 import io.synid.api.node.v1.ForwardAuditRequest;
 import io.synid.api.node.v1.ForwardAuditResponse;
@@ -24,6 +25,7 @@ import io.synid.api.node.v1.RegisterHandshakeKeyRequest;
 import io.synid.api.node.v1.RegisterHandshakeKeyResponse;
 import io.synid.api.node.v1.ReportFlowsRequest;
 import io.synid.api.node.v1.ReportFlowsResponse;
+import io.synid.api.node.v1.WatchChangesRequest;
 import io.synid.api.spire.types.Selector;
 import io.synid.core.spiffeid.InvalidSpiffeIdException;
 import io.synid.core.spiffeid.SpiffeId;
@@ -92,8 +94,10 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   private final AuthorizedEntries authorized;
   private final AuditLog audit;
   private final Clock clock;
+  private final ChangeWatch changes;
 
-  NodeService(Datastore datastore, AuthorizedEntries authorized, AuditLog audit, Clock clock) {
+  NodeService(Datastore datastore, AuthorizedEntries authorized, AuditLog audit, Clock clock,
+      ChangeWatch changes) {
     this.directory = datastore.directory();
     this.policies = datastore.policies();
     this.flows = datastore.flows();
@@ -101,6 +105,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     this.authorized = authorized;
     this.audit = audit;
     this.clock = clock;
+    this.changes = changes;
   }
 
   @Override
@@ -148,6 +153,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       audit.record(record);
       out.onNext(RegisterHandshakeKeyResponse.newBuilder().setNodeIndex(r.nodeIndex()).build());
       out.onCompleted();
+      changes.poke();
     } catch (NodeDirectoryStore.NoFreeNodeIndexException e) {
       record.put("status", "RESOURCE_EXHAUSTED").put("status_message", e.getMessage());
       audit.record(record);
@@ -236,6 +242,9 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     audit.record(record);
     out.onNext(AllocateHandlesResponse.newBuilder().addAllResults(Arrays.asList(results)).build());
     out.onCompleted();
+    if (allocated.stream().anyMatch(a -> a instanceof Allocation.Allocated x && x.created())) {
+      changes.poke();
+    }
   }
 
   @Override
@@ -291,6 +300,11 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     }
     out.onNext(response.build());
     out.onCompleted();
+  }
+
+  @Override
+  public void watchChanges(WatchChangesRequest request, StreamObserver<ChangeNotice> out) {
+    changes.watch(AgentCaller.current().id().toString(), out);
   }
 
   @Override

@@ -24,6 +24,8 @@ public final class PolicyStore {
   private final Jdbi jdbi;
   private final Clock clock;
 
+  private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   PolicyStore(Jdbi jdbi, Clock clock) {
     this.jdbi = jdbi;
     this.clock = clock;
@@ -92,6 +94,19 @@ public final class PolicyStore {
    */
   public record StoredSuggestion(String id, String yaml, long flows, long createdAt) {}
 
+  /**
+   * Runs {@code listener} after every committed change made through this store (not through
+   * another server sharing the database). It must be quick and must not throw.
+   */
+  public void onChange(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  /** The current policy version alone (one indexed read). */
+  public long version() {
+    return jdbi.withHandle(h -> Counters.get(h, Counters.POLICY_VERSION));
+  }
+
   /** The current state. */
   public PolicyState state() {
     return jdbi.inTransaction(PolicyStore::read);
@@ -104,7 +119,8 @@ public final class PolicyStore {
    */
   public <E extends Exception> long update(Decider<E> decider) throws E {
     long now = clock.instant().getEpochSecond();
-    return jdbi.inTransaction(h -> {
+    boolean[] changed = {false};
+    long after = jdbi.inTransaction(h -> {
       Counters.lock(h, Counters.POLICY_VERSION);
       PolicyState current = read(h);
       PolicyChange change = decider.decide(current);
@@ -112,6 +128,7 @@ public final class PolicyStore {
         return current.version();
       }
       long version = Counters.next(h, Counters.POLICY_VERSION);
+      changed[0] = true;
       for (String name : change.deletes()) {
         h.createUpdate("DELETE FROM policies WHERE name = :n").bind("n", name).execute();
       }
@@ -134,6 +151,10 @@ public final class PolicyStore {
       }
       return version;
     });
+    if (changed[0]) {
+      listeners.forEach(Runnable::run);
+    }
+    return after;
   }
 
   /** Stores a suggestion under a new ID; every earlier suggestion is superseded (deleted). */

@@ -10,6 +10,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.synid.api.node.v1.AllocateHandlesRequest;
 import io.synid.api.node.v1.AllocateHandlesResponse;
+import io.synid.api.node.v1.ChangeNotice;
 import io.synid.api.node.v1.Flow;
 import io.synid.api.node.v1.ForwardAuditRequest;
 import io.synid.api.node.v1.GetDirectoryRequest;
@@ -21,6 +22,7 @@ import io.synid.api.node.v1.NodeGrpc;
 import io.synid.api.node.v1.NodeKey;
 import io.synid.api.node.v1.RegisterHandshakeKeyRequest;
 import io.synid.api.node.v1.ReportFlowsRequest;
+import io.synid.api.node.v1.WatchChangesRequest;
 import io.synid.api.policy.v1.ApplyPoliciesRequest;
 import io.synid.api.policy.v1.PolicyGrpc;
 import io.synid.api.spire.server.agent.v1.AgentGrpc;
@@ -81,7 +83,7 @@ class NodeServiceTest {
   }
 
   /** An attested join-token agent: its ID and a Node stub over its mTLS channel. */
-  private record Agent(String id, NodeGrpc.NodeBlockingStub node) {}
+  private record Agent(String id, NodeGrpc.NodeBlockingStub node, ManagedChannel channel) {}
 
   private ManagedChannel channel(KeyPair key, List<X509Certificate> svid) throws Exception {
     Supplier<List<X509Certificate>> roots = () -> {
@@ -103,7 +105,9 @@ class NodeServiceTest {
     KeyPair key = KeyType.EC_P256.generate();
     var result = AgentApiClient.attest(channel(null, null), new JoinTokenClient(token), key);
     List<X509Certificate> svid = AgentApiClient.certificates(result.getSvid().getCertChainList());
-    return new Agent(TD + "/spire/agent/join_token/" + token, NodeGrpc.newBlockingStub(channel(key, svid)));
+    ManagedChannel channel = channel(key, svid);
+    return new Agent(TD + "/spire/agent/join_token/" + token, NodeGrpc.newBlockingStub(channel),
+        channel);
   }
 
   private RegistrationEntry entry(String spiffeId, String parentId, Selector... selectors) throws Exception {
@@ -338,6 +342,142 @@ class NodeServiceTest {
     JsonNode forward = audit("api").stream().filter(r -> r.path("method").asText().equals("ForwardAudit"))
         .findFirst().orElseThrow();
     assertThat(forward.path("request").toString()).isEqualTo("{\"first_sequence\":\"1\",\"records_count\":2}");
+  }
+
+  /** Collects a WatchChanges stream's notices and its end. */
+  private static final class Watch
+      implements io.grpc.stub.ClientResponseObserver<WatchChangesRequest, ChangeNotice> {
+    final java.util.concurrent.BlockingQueue<ChangeNotice> notices =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    final java.util.concurrent.CompletableFuture<Throwable> ended =
+        new java.util.concurrent.CompletableFuture<>();
+    private volatile io.grpc.stub.ClientCallStreamObserver<WatchChangesRequest> call;
+
+    static Watch open(Agent a) {
+      Watch w = new Watch();
+      NodeGrpc.newStub(a.channel()).watchChanges(WatchChangesRequest.getDefaultInstance(), w);
+      return w;
+    }
+
+    @Override
+    public void beforeStart(io.grpc.stub.ClientCallStreamObserver<WatchChangesRequest> call) {
+      this.call = call;
+    }
+
+    void cancel() {
+      call.cancel("test", null);
+    }
+
+    /** Whether the stream was accepted: a first notice, or refused: an error. */
+    boolean accepted() throws Exception {
+      for (int i = 0; i < 100; i++) {
+        if (!notices.isEmpty()) {
+          return true;
+        }
+        if (ended.isDone()) {
+          return false;
+        }
+        Thread.sleep(100);
+      }
+      throw new AssertionError("neither a notice nor an error within 10 s");
+    }
+
+    ChangeNotice next() throws InterruptedException {
+      ChangeNotice n = notices.poll(10, TimeUnit.SECONDS);
+      assertThat(n).as("a change notice within 10 s").isNotNull();
+      return n;
+    }
+
+    @Override
+    public void onNext(ChangeNotice n) {
+      notices.add(n);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      ended.complete(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      ended.complete(null);
+    }
+  }
+
+  @Test
+  void watchersHearOfPolicyAndDirectoryChanges() throws Throwable {
+    start(DatastoreConfig.Kind.SQLITE);
+    Agent a = agent();
+    Agent b = agent();
+    Watch wa = Watch.open(a);
+    Watch wb = Watch.open(b);
+    // The first notice is the state when the stream opened.
+    assertThat(wa.next()).isEqualTo(ChangeNotice.getDefaultInstance());
+    assertThat(wb.next()).isEqualTo(ChangeNotice.getDefaultInstance());
+
+    PolicyGrpc.newBlockingStub(admin).applyPolicies(ApplyPoliciesRequest.newBuilder().setYaml("""
+        name: api
+        mode: enforce
+        applies_to: {spiffe_id: "spiffe://example.org/api"}
+        ingress:
+          - from: [{spiffe_id: "spiffe://example.org/web"}]
+            ports: [8080]
+        """).build());
+    assertThat(wa.next().getPolicyVersion()).isEqualTo(1);
+    assertThat(wb.next().getPolicyVersion()).isEqualTo(1);
+
+    a.node().registerHandshakeKey(register(key(1), "10.0.0.1/32"));
+    ChangeNotice registered = wb.next();
+    assertThat(registered.getPolicyVersion()).isEqualTo(1);
+    assertThat(registered.getDirectoryCounter()).isPositive();
+    assertThat(wa.next()).isEqualTo(registered);
+
+    // A change made behind this server's back (another server on the same database) is found
+    // by the poll.
+    try (io.synid.server.datastore.Datastore other = io.synid.server.datastore.Datastore.open(
+        server.settings().datastore(), java.time.Clock.systemUTC())) {
+      other.policies().update(state -> new io.synid.server.datastore.PolicyStore.PolicyChange(
+          java.util.Map.of(), java.util.Set.of("api"), java.util.Map.of()));
+    }
+    assertThat(wa.next().getPolicyVersion()).isEqualTo(2);
+    // Nothing changed, nothing announced.
+    assertThat(wa.notices.poll(500, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  @Test
+  void watchStreamsPerAgentAreLimitedAndEndWithTheServer() throws Throwable {
+    start(DatastoreConfig.Kind.SQLITE);
+    Agent a = agent();
+    List<Watch> watches = new ArrayList<>();
+    for (int i = 0; i < ChangeWatch.MAX_WATCHES_PER_AGENT; i++) {
+      watches.add(Watch.open(a));
+      watches.get(i).next();
+    }
+    Watch refused = Watch.open(a);
+    assertThat(code(refused.ended.get(10, TimeUnit.SECONDS)))
+        .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    // Another agent is not affected by a's streams.
+    Watch other = Watch.open(agent());
+    other.next();
+    // A stream the agent cancels frees its place (once the server has seen the cancellation).
+    watches.remove(0).cancel();
+    boolean reopened = false;
+    for (int i = 0; i < 50 && !reopened; i++) {
+      Watch w = Watch.open(a);
+      reopened = w.accepted();
+      if (reopened) {
+        watches.add(w);
+      } else {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(reopened).isTrue();
+    // Closing the server ends every stream normally: open watches do not hold its shutdown.
+    server.close();
+    server = null;
+    for (Watch w : watches) {
+      assertThat(w.ended.get(10, TimeUnit.SECONDS)).as("ended normally").isNull();
+    }
   }
 
   @Test

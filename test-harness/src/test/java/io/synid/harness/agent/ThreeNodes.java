@@ -91,13 +91,20 @@ final class ThreeNodes implements AutoCloseable {
 
   /** Starts node {@code node}'s agent with the datapath on its cgroup subtree. */
   AgentDaemon startAgent(int node) throws Exception {
-    String token = h.joinToken();
-    tokens.add(token);
+    return startAgent(node, "1s");
+  }
+
+  /** Starts node {@code node}'s agent with the given sync interval (e.g. "1s", "1h"). */
+  AgentDaemon startAgent(int node, String syncInterval) throws Exception {
+    String token = tokens.size() >= node ? tokens.get(node - 1) : h.joinToken();
+    if (tokens.size() < node) {
+      tokens.add(token);
+    }
     String name = "agent" + node;
     String handshake = "{cgroup: " + nodeCgroup(node) + ", addresses: [" + ADDRESSES.get(node - 1)
         + "/32], lifetime: failOpen, pinDirectory: /sys/fs/bpf/" + tag + "n" + node + "}";
     AgentDaemon agent = h.startAgent(name, h.agentConfig(name, "{joinToken: " + token + "}",
-        h.writeBootstrapBundle(), h.agentApiPort, "1s") + "handshake: " + handshake + "\n"
+        h.writeBootstrapBundle(), h.agentApiPort, syncInterval) + "handshake: " + handshake + "\n"
         + "audit: {forwardToServer: true}\n");
     agents.add(agent);
     return agent;
@@ -128,6 +135,18 @@ final class ThreeNodes implements AutoCloseable {
     String name = "agent" + node;
     return h.start(-1, h.dir.resolve(name + "-" + System.nanoTime() + ".out"), "java", "-jar",
         jar.toString(), "run", "-config", h.dir.resolve(name + ".yaml").toString());
+  }
+
+  /**
+   * Creates node {@code node}'s join token before its agent starts (nodes in order), so that
+   * entries can name the agent as their parent before its first sync; returns the agent's ID.
+   */
+  String reserveAgentId(int node) throws Exception {
+    if (tokens.size() != node - 1) {
+      throw new IllegalStateException("reserve node " + (tokens.size() + 1) + " first");
+    }
+    tokens.add(h.joinToken());
+    return agentId(node);
   }
 
   String agentId(int node) {
