@@ -93,9 +93,9 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 65536);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct lpm_key);
+	__type(key, struct cidr_key);
 	__type(value, __u32);
 } cidr_rules SEC(".maps");
 
@@ -812,6 +812,29 @@ static __always_inline __u8 verdict_reason(__u32 src, __u32 dst, __u16 port)
 	return *v == VERDICT_PORTS_LISTED ? REASON_DENIED_PORT : REASON_DENIED_PAIR;
 }
 
+/*
+ * A SYN without FP1: the CIDR rules of the listening workload decide, first
+ * those for this port, then those for every port (port 0); in each, the
+ * longest source prefix wins. No rule, or a DENY: MISSING_OPTION.
+ */
+static __always_inline __u8 unauthenticated_reason(__u32 dst_identity, __u16 port, const __u32 saddr[4])
+{
+	struct cidr_key k;
+	__u32 *rule;
+
+	k.prefixlen = CIDR_KEY_FIXED_BITS + 128;
+	k.dst_identity = dst_identity;
+	k.port = port;
+	k.pad = 0;
+	copy16(k.addr, saddr);
+	rule = bpf_map_lookup_elem(&cidr_rules, &k);
+	if (!rule && port) {
+		k.port = 0;
+		rule = bpf_map_lookup_elem(&cidr_rules, &k);
+	}
+	return (rule && *rule == CIDR_ALLOW) ? REASON_UNAUTH_ALLOWED : REASON_MISSING_OPTION;
+}
+
 /* Checks an FP1 against this packet; on success *peer is the sender's binding. */
 static __always_inline __u8 verify_fp1(const struct fp1_option *o, const struct pkt *p, int synack,
 				       const struct local_identity *local, struct binding *peer)
@@ -999,12 +1022,7 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 		if (synack) {
 			reason = (m & MODE_REQUIRE_MUTUAL) ? REASON_MISSING_OPTION : REASON_UNAUTH_ALLOWED;
 		} else {
-			struct lpm_key k = { .prefixlen = 128 };
-			__u32 *rule;
-
-			copy16(k.addr, p.saddr);
-			rule = bpf_map_lookup_elem(&cidr_rules, &k);
-			reason = (rule && *rule == CIDR_ALLOW) ? REASON_UNAUTH_ALLOWED : REASON_MISSING_OPTION;
+			reason = unauthenticated_reason(local->identity, bpf_ntohs(p.dport), p.saddr);
 		}
 	} else {
 		reason = verify_fp1(&o, &p, synack, local, &peer);

@@ -100,11 +100,28 @@ struct verdict_key {
 #define VERDICT_DENY 2
 #define VERDICT_PORTS_LISTED 3 /* only at port 0: other ports are denied */
 
-/* cidr_rules and peer_nodes: LPM tries over 128-bit (mapped) addresses. */
+/* peer_nodes: LPM trie over 128-bit (mapped) addresses. */
 struct lpm_key {
 	__u32 prefixlen;
 	__u8 addr[16];
 };
+
+/*
+ * cidr_rules: what a peer without FP1 may reach, per protected workload and
+ * port. An LPM trie key whose fixed fields (destination identity, port, pad)
+ * come first and are always matched in full: prefixlen counts their
+ * CIDR_KEY_FIXED_BITS plus the source prefix in the 128-bit form (IPv4:
+ * 96 + length). Looked up with the listener's identity and the destination
+ * port, then with port 0 (every port).
+ */
+struct cidr_key {
+	__u32 prefixlen;
+	__u32 dst_identity; /* global identity number of the listening workload */
+	__u16 port;         /* host order; 0 = every port without an entry of its own */
+	__u16 pad;          /* 0 */
+	__u8 addr[16];
+};
+#define CIDR_KEY_FIXED_BITS 64
 #define CIDR_ALLOW 1
 #define CIDR_DENY 2
 

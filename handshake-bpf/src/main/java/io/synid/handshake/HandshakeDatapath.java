@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -43,7 +44,8 @@ import jnr.ffi.Pointer;
  *
  * <p>The kernel decides nothing on its own: a workload without {@link #setLocalIdentity} is left
  * alone, a pair without an allowing {@link #setVerdicts verdict} is refused, and an unauthenticated
- * peer passes only through {@link #setCidrRule}. See docs/handshake.md for the maps.
+ * peer passes only through a {@link #setCidrRules CIDR rule} of the workload it connects to. See
+ * docs/handshake.md for the maps.
  *
  * <p>Requires Linux 6.1 or later, CAP_BPF and CAP_NET_ADMIN (or root), cgroup v2, and libbpf 1.x.
  */
@@ -79,6 +81,14 @@ public final class HandshakeDatapath implements AutoCloseable {
   static final int CONFIG_WAKEUP_BYTES = 8;
   static final int CONFIG_ALLOW_EVENT_INTERVAL = 12;
   private static final int WAKEUP_BYTES = 64 * 1024;
+  /** {@code struct cidr_key}: size and the bits of its fixed fields (checked against the object's BTF). */
+  static final int CIDR_KEY_SIZE = 28;
+  static final int CIDR_KEY_FIXED_BITS = 64;
+  static final int CIDR_KEY_DST_IDENTITY = 4;
+  static final int CIDR_KEY_PORT = 8;
+  static final int CIDR_KEY_ADDR = 12;
+  private static final int CIDR_ALLOW = 1;
+  private static final int CIDR_DENY = 2;
 
   private final NativeLibraries n = NativeLibraries.get();
   private final DatapathConfig config;
@@ -96,6 +106,9 @@ public final class HandshakeDatapath implements AutoCloseable {
   private final Object verdictLock = new Object();
   /** The verdict map's content as last written (hex key -> value), null until first needed. */
   private Map<String, byte[]> installedVerdicts;
+  private final Object cidrLock = new Object();
+  /** The CIDR rules' content as last written (hex key -> value), null until first needed. */
+  private Map<String, byte[]> installedCidrRules;
   private volatile boolean running = true;
   private boolean closed;
 
@@ -260,14 +273,71 @@ public final class HandshakeDatapath implements AutoCloseable {
     maps.get("modes").put(u64(cgroupId), ints(mode.bits()));
   }
 
-  /** Allows or denies peers without FP1 from {@code prefix} (longest prefix wins). */
-  public void setCidrRule(InetAddress prefix, int prefixLength, boolean allow) throws DatapathException {
-    maps.get("cidr_rules").put(lpmKey(prefix, prefixLength), ints(allow ? 1 : 2));
+  /**
+   * Replaces the whole set of CIDR rules: which peers without FP1 may reach which workload on
+   * which port (see {@link CidrRule}; {@link CidrRule#forDestination} builds the entries for a
+   * compiled policy). Two rules with the same key: the refusing one is kept.
+   *
+   * <p>Like {@link #setVerdicts}, only the difference with the installed set is written, and the
+   * set is in the kernel map when this method returns. The writes are ordered so that no SYN is
+   * allowed while they run that neither the old nor the new set allows: new and changed refusals
+   * first, then stale allowing entries are deleted, then new and changed allowing entries are
+   * written, then stale refusing entries are deleted. (A SYN that both sets allow may be refused
+   * while the call runs; its retransmission passes.)
+   */
+  public void setCidrRules(Collection<CidrRule> rules) throws DatapathException {
+    Map<String, byte[]> wanted = cidrEntries(rules);
+    synchronized (cidrLock) {
+      BpfMap map = maps.get("cidr_rules");
+      Map<String, byte[]> installed = installedCidrRules != null ? installedCidrRules : readAll(map, 4);
+      // Forgotten until the writes succeed: after a failure the next call reads the kernel again.
+      installedCidrRules = null;
+      for (Map.Entry<String, byte[]> op : cidrUpdates(installed, wanted)) {
+        if (op.getValue() == null) {
+          map.delete(HexFormat.of().parseHex(op.getKey()));
+        } else {
+          map.put(HexFormat.of().parseHex(op.getKey()), op.getValue());
+        }
+      }
+      installedCidrRules = wanted;
+    }
   }
 
-  /** Removes a CIDR rule. */
-  public void removeCidrRule(InetAddress prefix, int prefixLength) throws DatapathException {
-    maps.get("cidr_rules").delete(lpmKey(prefix, prefixLength));
+  /** The CIDR map content for {@code rules} (hex key -> value); a refusal wins over an allow with the same key. */
+  static Map<String, byte[]> cidrEntries(Collection<CidrRule> rules) {
+    Map<String, byte[]> entries = new HashMap<>();
+    for (CidrRule r : rules) {
+      String hex = HexFormat.of().formatHex(cidrKey(r));
+      byte[] value = ints(r.allow() ? CIDR_ALLOW : CIDR_DENY);
+      if (entries.putIfAbsent(hex, value) != null && !r.allow()) {
+        entries.put(hex, value);
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * The map operations (hex key, value; a null value deletes) that take the CIDR rules from {@code
+   * installed} to {@code wanted}, in an order that never allows what neither allows: first pass,
+   * new and changed refusals, then stale allowing entries deleted; second pass, new and changed
+   * allowing entries, then stale refusals deleted.
+   */
+  static List<Map.Entry<String, byte[]>> cidrUpdates(Map<String, byte[]> installed, Map<String, byte[]> wanted) {
+    byte[] allow = ints(CIDR_ALLOW);
+    List<Map.Entry<String, byte[]>> ops = new ArrayList<>();
+    for (boolean allowing : new boolean[] {false, true}) {
+      for (Map.Entry<String, byte[]> e : wanted.entrySet()) {
+        if (Arrays.equals(e.getValue(), allow) == allowing && !Arrays.equals(installed.get(e.getKey()), e.getValue())) {
+          ops.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue()));
+        }
+      }
+      for (Map.Entry<String, byte[]> e : installed.entrySet()) {
+        if (Arrays.equals(e.getValue(), allow) != allowing && !wanted.containsKey(e.getKey())) {
+          ops.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), null));
+        }
+      }
+    }
+    return ops;
   }
 
   /**
@@ -292,31 +362,38 @@ public final class HandshakeDatapath implements AutoCloseable {
     }
     synchronized (verdictLock) {
       BpfMap map = maps.get("verdicts");
-      if (installedVerdicts == null) {
-        // First call: learn what the kernel holds (empty, or a pinned map adopted from a
-        // previous process), so that later calls write only the difference.
-        installedVerdicts = new HashMap<>();
-        for (byte[] key : map.keys(1 << 20)) {
-          map.get(key, 4).ifPresent(v -> installedVerdicts.put(HexFormat.of().formatHex(key), v));
-        }
-      }
+      Map<String, byte[]> installed = installedVerdicts != null ? installedVerdicts : readAll(map, 4);
+      // Forgotten until the writes succeed: after a failure the next call reads the kernel again.
+      installedVerdicts = null;
       Map<String, byte[]> next = new HashMap<>();
       for (Map.Entry<List<Integer>, Integer> e : wanted.entrySet()) {
         byte[] key = verdictKey(e.getKey().get(0), e.getKey().get(1), e.getKey().get(2));
         byte[] value = ints(e.getValue());
         String hex = HexFormat.of().formatHex(key);
-        if (!Arrays.equals(installedVerdicts.get(hex), value)) {
+        if (!Arrays.equals(installed.get(hex), value)) {
           map.put(key, value);
         }
         next.put(hex, value);
       }
-      for (String hex : installedVerdicts.keySet()) {
+      for (String hex : installed.keySet()) {
         if (!next.containsKey(hex)) {
           map.delete(HexFormat.of().parseHex(hex));
         }
       }
       installedVerdicts = next;
     }
+  }
+
+  /**
+   * What a map holds (hex key -> value): empty, or a pinned map adopted from a previous process.
+   * Read once, so that later calls write only the difference.
+   */
+  private static Map<String, byte[]> readAll(BpfMap map, int valueSize) throws DatapathException {
+    Map<String, byte[]> content = new HashMap<>();
+    for (byte[] key : map.keys(1 << 20)) {
+      map.get(key, valueSize).ifPresent(v -> content.put(HexFormat.of().formatHex(key), v));
+    }
+    return content;
   }
 
   // ---- events and counters ----
@@ -718,7 +795,7 @@ public final class HandshakeDatapath implements AutoCloseable {
     m.put("key_state", new int[] {4, 4});
     m.put("bindings", new int[] {4, 8});
     m.put("verdicts", new int[] {12, 4});
-    m.put("cidr_rules", new int[] {20, 4});
+    m.put("cidr_rules", new int[] {CIDR_KEY_SIZE, 4});
     m.put("peer_nodes", new int[] {20, 4});
     m.put("modes", new int[] {8, 4});
     m.put("counters", new int[] {4, 8});
@@ -747,6 +824,16 @@ public final class HandshakeDatapath implements AutoCloseable {
   static byte[] verdictKey(int src, int dst, int port) {
     return ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(src).putInt(dst).putShort((short) port)
         .putShort((short) 0).array();
+  }
+
+  /**
+   * {@code struct cidr_key}: the destination identity, port and pad are always matched in full, so
+   * the LPM prefix length counts their bits before the address prefix's.
+   */
+  static byte[] cidrKey(CidrRule r) {
+    return ByteBuffer.allocate(CIDR_KEY_SIZE).order(ByteOrder.LITTLE_ENDIAN)
+        .putInt(CIDR_KEY_FIXED_BITS + r.mappedPrefixLength()).putInt(r.destinationIdentity()).putShort((short) r.port())
+        .putShort((short) 0).put(TcpHandshake.mapped(r.prefix())).array();
   }
 
   static byte[] lpmKey(InetAddress prefix, int prefixLength) {

@@ -56,6 +56,13 @@ class KernelLayoutTest {
     assertStruct("binding", 8, Map.of("identity", 0, "node", 4));
     assertStruct("verdict_key", 12, Map.of("src_identity", 0, "dst_identity", 4, "port", 8));
     assertStruct("lpm_key", 20, Map.of("prefixlen", 0, "addr", 4));
+    assertStruct("cidr_key", HandshakeDatapath.CIDR_KEY_SIZE, Map.of("prefixlen", 0,
+        "dst_identity", HandshakeDatapath.CIDR_KEY_DST_IDENTITY, "port", HandshakeDatapath.CIDR_KEY_PORT,
+        "pad", HandshakeDatapath.CIDR_KEY_PORT + 2, "addr", HandshakeDatapath.CIDR_KEY_ADDR));
+    // Every bit between prefixlen and the address is matched in full: the loader adds them to the
+    // prefix length, the kernel looks up with CIDR_KEY_FIXED_BITS + 128.
+    assertThat(HandshakeDatapath.CIDR_KEY_FIXED_BITS).isEqualTo((HandshakeDatapath.CIDR_KEY_ADDR - 4) * 8);
+    assertThat(HandshakeDatapath.CIDR_KEY_SIZE).isEqualTo(HandshakeDatapath.CIDR_KEY_ADDR + 16);
     assertStruct("event_key", 28, Map.of("peer_addr", 0, "local_ident", 16, "peer_ident", 20, "server_port", 24,
         "kind", 26, "reason", 27));
 
@@ -65,7 +72,7 @@ class KernelLayoutTest {
     assertThat(maps.get("peer_keys")).containsExactly(btfSize("peer_key_id"), btfSize("peer_key"));
     assertThat(maps.get("bindings")[1]).isEqualTo(btfSize("binding"));
     assertThat(maps.get("verdicts")[0]).isEqualTo(btfSize("verdict_key"));
-    assertThat(maps.get("cidr_rules")[0]).isEqualTo(btfSize("lpm_key"));
+    assertThat(maps.get("cidr_rules")[0]).isEqualTo(btfSize("cidr_key"));
     assertThat(maps.get("peer_nodes")[0]).isEqualTo(btfSize("lpm_key"));
     assertThat(maps.get("local_ids")[1]).isEqualTo(btfSize("local_identity"));
     assertThat(maps.get("key_state")[1]).isEqualTo(btfSize("key_state"));

@@ -14,6 +14,7 @@ import static io.synid.harness.handshake.TwoNodes.SERVER;
 import static io.synid.harness.handshake.TwoNodes.SERVER_ID;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.synid.handshake.CidrRule;
 import io.synid.handshake.Counter;
 import io.synid.handshake.HandshakeEvent;
 import io.synid.handshake.HandshakeEvent.Action;
@@ -24,6 +25,7 @@ import io.synid.handshake.Reason;
 import io.synid.handshake.VerdictRule;
 import io.synid.handshake.WorkloadMode;
 import java.net.InetAddress;
+import java.util.BitSet;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -46,6 +48,8 @@ class HandshakeEndToEndTest {
   private static SinkServer server;
   private static SinkServer otherPortServer;
   private static SinkServer plainServer;
+  /** A listener of the workload LOCAL (identity 201) on node B. */
+  private static final int LOCAL_LISTENER_PORT = 6060;
 
   @BeforeAll
   static void start() throws Exception {
@@ -53,6 +57,7 @@ class HandshakeEndToEndTest {
     server = nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, PORT));
     otherPortServer = nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, OTHER_PORT));
     plainServer = nodes.closeLater(SinkServer.listen(nodes.b.thread("plain"), null, PLAIN_PORT));
+    nodes.closeLater(SinkServer.listen(nodes.b.thread("local"), null, LOCAL_LISTENER_PORT));
   }
 
   @AfterAll
@@ -113,13 +118,101 @@ class HandshakeEndToEndTest {
 
   @Test
   void unauthenticatedPeerPassesOnlyThroughACidrRule() throws Exception {
-    nodes.b.datapath.setCidrRule(InetAddress.getByName("10.199.0.0"), 24, true);
+    nodes.b.datapath.setCidrRules(List.of(new CidrRule(SERVER_ID, 0, InetAddress.getByName("10.199.0.0"), 24, true)));
     Client.Attempt c = Client.connect(nodes.a.thread("plain"), B4, PORT, CONNECT_MS);
     closeQuietly(c);
     assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
     HandshakeEvent e = nodes.b.awaitEvent(ev -> ev.kind() == Kind.SYN && ev.peerPort() == c.localPort());
     assertThat(e.reason()).isEqualTo(Reason.UNAUTH_ALLOWED);
-    nodes.b.datapath.removeCidrRule(InetAddress.getByName("10.199.0.0"), 24);
+    assertThat(e.action()).isEqualTo(Action.ALLOW);
+    assertThat(e.peerIdent()).isZero();
+    assertThat(e.peerAddress()).isEqualTo(A4);
+
+    // The whole set is replaced: without the rule the same peer is refused again.
+    nodes.b.datapath.setCidrRules(List.of());
+    Client.Attempt after = Client.connect(nodes.a.thread("plain"), B4, PORT, REFUSED_MS);
+    closeQuietly(after);
+    assertThat(after.connected()).isFalse();
+    assertRefused(after.localPort(), Reason.MISSING_OPTION, Action.DENY);
+  }
+
+  @Test
+  void cidrRuleForOnePortAdmitsUnauthenticatedPeersOnThatPortOnly() throws Exception {
+    nodes.b.datapath.setCidrRules(List.of(new CidrRule(SERVER_ID, PORT, InetAddress.getByName("10.199.0.0"), 24,
+        true)));
+    Client.Attempt listed = Client.connect(nodes.a.thread("plain"), B4, PORT, CONNECT_MS);
+    closeQuietly(listed);
+    assertThat(listed.connected()).as("connect: %s", listed.failure()).isTrue();
+    assertThat(nodes.b.awaitEvent(ev -> ev.kind() == Kind.SYN && ev.peerPort() == listed.localPort()).reason())
+        .isEqualTo(Reason.UNAUTH_ALLOWED);
+
+    // Same workload (the server listens on both ports), same peer, another port.
+    Client.Attempt other = Client.connect(nodes.a.thread("plain"), B4, OTHER_PORT, REFUSED_MS);
+    closeQuietly(other);
+    assertThat(other.connected()).isFalse();
+    HandshakeEvent e = assertRefused(other.localPort(), Reason.MISSING_OPTION, Action.DENY);
+    assertThat(e.localPort()).isEqualTo(OTHER_PORT);
+  }
+
+  @Test
+  void cidrRuleOfOneWorkloadLeavesAnotherWorkloadOfTheSameNodeClosed() throws Exception {
+    // Every port of SERVER is open to the subnet; LOCAL (identity 201) listens on B too.
+    nodes.b.datapath.setCidrRules(List.of(new CidrRule(SERVER_ID, 0, InetAddress.getByName("10.199.0.0"), 24, true)));
+    Client.Attempt server = Client.connect(nodes.a.thread("plain"), B4, OTHER_PORT, CONNECT_MS);
+    closeQuietly(server);
+    assertThat(server.connected()).as("connect: %s", server.failure()).isTrue();
+
+    Client.Attempt c = Client.connect(nodes.a.thread("plain"), B4, LOCAL_LISTENER_PORT, REFUSED_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).isFalse();
+    HandshakeEvent e = assertRefused(c.localPort(), Reason.MISSING_OPTION, Action.DENY);
+    assertThat(e.localIdent()).isEqualTo(LOCAL);
+    assertThat(e.cgroupId()).isEqualTo(nodes.b.cgroupId("local"));
+  }
+
+  @Test
+  void ipv6CidrRulesMatchIpv6PeersAndTheLongestPrefixDecides() throws Exception {
+    BitSet port = new BitSet();
+    port.set(PORT);
+    InetAddress subnet = InetAddress.getByName("fd00:199::");
+    nodes.b.datapath.setCidrRules(CidrRule.forDestination(SERVER_ID, List.of(new CidrRule.PrefixPorts(subnet, 64, port))));
+    Client.Attempt v6 = Client.connect(nodes.a.thread("plain"), B6, PORT, CONNECT_MS);
+    closeQuietly(v6);
+    assertThat(v6.connected()).as("connect: %s", v6.failure()).isTrue();
+    HandshakeEvent allowed = nodes.b.awaitEvent(ev -> ev.kind() == Kind.SYN && ev.peerPort() == v6.localPort());
+    assertThat(allowed.reason()).isEqualTo(Reason.UNAUTH_ALLOWED);
+    assertThat(allowed.peerAddress()).isEqualTo(A6);
+
+    // The same client over IPv4: no IPv4 prefix, refused.
+    Client.Attempt v4 = Client.connect(nodes.a.thread("plain"), B4, PORT, REFUSED_MS);
+    closeQuietly(v4);
+    assertThat(v4.connected()).isFalse();
+    assertRefused(v4.localPort(), Reason.MISSING_OPTION, Action.DENY);
+
+    // A longer prefix refusing every port wins over the subnet's.
+    nodes.b.datapath.setCidrRules(CidrRule.forDestination(SERVER_ID, List.of(new CidrRule.PrefixPorts(subnet, 64, port),
+        new CidrRule.PrefixPorts(A6, 128, new BitSet()))));
+    Client.Attempt host = Client.connect(nodes.a.thread("plain"), B6, PORT, REFUSED_MS);
+    closeQuietly(host);
+    assertThat(host.connected()).isFalse();
+    assertRefused(host.localPort(), Reason.MISSING_OPTION, Action.DENY);
+  }
+
+  @Test
+  void monitorModeReportsWouldDenyForUnauthenticatedPeersOutsideTheCidrRules() throws Exception {
+    nodes.b.datapath.setMode(nodes.b.cgroupId("server"), WorkloadMode.MONITOR);
+    nodes.b.datapath.setCidrRules(List.of(new CidrRule(SERVER_ID, PORT, InetAddress.getByName("10.199.0.0"), 24,
+        true)));
+    Client.Attempt listed = Client.connect(nodes.a.thread("plain"), B4, PORT, CONNECT_MS);
+    Client.Attempt other = Client.connect(nodes.a.thread("plain"), B4, OTHER_PORT, CONNECT_MS);
+    closeQuietly(listed);
+    closeQuietly(other);
+    assertThat(listed.connected()).as("connect: %s", listed.failure()).isTrue();
+    assertThat(other.connected()).as("monitor mode passes: %s", other.failure()).isTrue();
+    HandshakeEvent allowed = nodes.b.awaitEvent(ev -> ev.kind() == Kind.SYN && ev.peerPort() == listed.localPort());
+    assertThat(allowed.reason()).isEqualTo(Reason.UNAUTH_ALLOWED);
+    assertThat(allowed.action()).isEqualTo(Action.ALLOW);
+    assertRefused(other.localPort(), Reason.MISSING_OPTION, Action.WOULD_DENY);
   }
 
   @Test

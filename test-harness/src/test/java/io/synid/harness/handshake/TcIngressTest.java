@@ -9,6 +9,7 @@ import static io.synid.harness.handshake.TwoNodes.PORT;
 import static io.synid.harness.handshake.TwoNodes.SERVER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.synid.handshake.CidrRule;
 import io.synid.handshake.DatapathConfig;
 import io.synid.handshake.HandshakeEvent;
 import io.synid.handshake.HandshakeEvent.Action;
@@ -91,6 +92,18 @@ class TcIngressTest {
     HandshakeEvent e = nodes.b.awaitEvent(ev -> ev.kind() == Kind.SYN && ev.peerPort() == c.localPort());
     assertThat(e.reason()).isEqualTo(Reason.MISSING_OPTION);
     assertThat(e.action()).isEqualTo(Action.DENY);
+  }
+
+  @Test
+  void cidrRulesAtTcAreThoseOfTheListeningWorkload() throws Exception {
+    nodes.b.datapath.setCidrRules(List.of(new CidrRule(TwoNodes.SERVER_ID, PORT, InetAddress.getByName("10.199.0.0"),
+        24, true)));
+    Client.Attempt c = Client.connect(nodes.a.thread("plain"), B4, PORT, 5_000);
+    close(c);
+    assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+    HandshakeEvent e = nodes.b.awaitEvent(ev -> ev.kind() == Kind.SYN && ev.peerPort() == c.localPort());
+    assertThat(e.reason()).isEqualTo(Reason.UNAUTH_ALLOWED);
+    assertThat(e.localIdent()).isEqualTo(SERVER);
   }
 
   @Test

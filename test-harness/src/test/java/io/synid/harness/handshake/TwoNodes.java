@@ -28,7 +28,8 @@ import java.util.function.Predicate;
  *
  * <p>Workloads: A/client (ident CLIENT, identity 100), A/plain (no identity), B/server (SERVER,
  * 200), B/local (LOCAL, 201: a client on B itself, for loopback), B/plain (no identity). The
- * baseline policy allows 100 -> 200 and 201 -> 200 on port {@link #PORT} only. Everything is
+ * baseline policy allows 100 -> 200 and 201 -> 200 on port {@link #PORT} only, and no
+ * unauthenticated peer (no CIDR rule). Everything is
  * removed by {@link #close()}, which is safe to call after a partial start.
  */
 final class TwoNodes implements AutoCloseable {
@@ -192,6 +193,7 @@ final class TwoNodes implements AutoCloseable {
       d.setBinding(LOCAL, LOCAL_ID, NODE_B);
       d.setVerdicts(List.of(new VerdictRule(CLIENT_ID, SERVER_ID, PORT, true),
           new VerdictRule(LOCAL_ID, SERVER_ID, PORT, true)));
+      d.setCidrRules(List.of());
     }
     a.datapath.setLocalIdentity(a.cgroupId("client"), CLIENT, CLIENT_ID);
     a.datapath.setMode(a.cgroupId("client"), WorkloadMode.ENFORCE);
