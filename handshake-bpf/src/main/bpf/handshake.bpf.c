@@ -155,6 +155,45 @@ struct {
 	__type(value, struct syn_stash);
 } last_syn SEC(".maps");
 
+/*
+ * What the client's TCP_CONNECT_CB just found for its socket (identified by
+ * its cookie): the SYN written right after, on the same CPU, signs with it
+ * instead of repeating the cgroup read, local_ids and peer_nodes lookups.
+ * Used once (a SYN retransmitted later looks everything up again).
+ * Kernel-internal, not part of the user-space contract.
+ */
+struct connect_stash {
+	__u64 cookie; /* socket cookie; 0 = empty */
+	__u32 ident;
+	__u32 peer_node;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct connect_stash);
+} last_connect SEC(".maps");
+
+/*
+ * The last allowed decision reported per CPU and kind (0 SYN, 1 SYN-ACK),
+ * with the report time event_seen holds for it: a repeat of the same
+ * decision within the interval is sampled without the LRU hash lookup.
+ * Kernel-internal, not part of the user-space contract.
+ */
+struct recent_report {
+	struct event_key key;
+	__u32 pad;
+	__u64 reported_ns; /* 0 = empty */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct recent_report);
+} recent_reports SEC(".maps");
+
 /* Sampling of ALLOW events: last report time (ns) per event_key. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -357,6 +396,14 @@ static __always_inline void on_connect(struct bpf_sock_ops *skops)
 	__u32 ident, node;
 
 	if (client_signer(skops, &ident, &node)) {
+		__u32 zero = 0;
+		struct connect_stash *st = bpf_map_lookup_elem(&last_connect, &zero);
+
+		if (st) {
+			st->cookie = bpf_get_socket_cookie(skops);
+			st->ident = ident;
+			st->peer_node = node;
+		}
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
 		return;
 	}
@@ -570,10 +617,18 @@ static __always_inline void on_hdr_write(struct bpf_sock_ops *skops)
 		in.server_port = th->source;
 		in.peer_ident = client;
 	} else {
+		__u32 zero = 0;
+		struct connect_stash *st = bpf_map_lookup_elem(&last_connect, &zero);
 		__u32 peer_node;
 
-		if (!client_signer(skops, &ident, &peer_node))
+		if (st && st->cookie && st->cookie == bpf_get_socket_cookie(skops)) {
+			/* The SYN of the connect this CPU just handled. */
+			ident = st->ident;
+			peer_node = st->peer_node;
+			st->cookie = 0;
+		} else if (!client_signer(skops, &ident, &peer_node)) {
 			return;
+		}
 		key = tx_key(peer_node, &key_id);
 		if (!key) {
 			count(CNT_NO_KEY);
@@ -768,7 +823,15 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 	return 0;
 }
 
-/* 1: FP1 found and copied, 0: none, -1: malformed option list. */
+/*
+ * 1: FP1 found and copied, 0: none, -1: malformed option list.
+ *
+ * sockops writes FP1 after the kernel's own options, so in every SYN and
+ * SYN-ACK a node signs it is the last 20 bytes of the option list: look there
+ * first (one load, no scan). The tag is what authenticates the option, not
+ * its position, so taking it from there is as safe as finding it by a scan.
+ * Anything else is scanned option by option.
+ */
 static __always_inline int find_fp1(struct __sk_buff *skb, const struct pkt *p, struct fp1_option *o)
 {
 	struct opt_scan scan = {};
@@ -779,6 +842,10 @@ static __always_inline int find_fp1(struct __sk_buff *skb, const struct pkt *p, 
 		return 0;
 	if (len > 40)
 		return -1;
+	if (len >= FP1_LEN &&
+	    !load_net(skb, p->l4off + sizeof(struct tcphdr) + (len - FP1_LEN), o, sizeof(*o)) &&
+	    o->kind == FP1_KIND && o->len == FP1_LEN && o->exid == bpf_htons(FP1_EXID))
+		return 1;
 	if (load_net(skb, p->l4off + sizeof(struct tcphdr), scan.opts, len))
 		return -1;
 	scan.len = len;
@@ -905,12 +972,23 @@ static __always_inline __u8 verify_fp1(const struct fp1_option *o, const struct 
  * unauthenticated peer) is reported, then at most one per interval; the rest
  * only count EVENTS_SAMPLED. Refusals are always reported.
  */
+static __always_inline int same_event_key(const struct event_key *a, const struct event_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) | (x[5] ^ y[5]) |
+		(x[6] ^ y[6])) == 0;
+}
+
 static __always_inline int allow_report_due(const struct pkt *p, int synack, __u32 local_ident,
 					    __be32 peer_ident, __u8 reason)
 {
 	struct event_key k = {};
 	/* Coarse (tick resolution) is plenty for an interval in ms and reads no clock source. */
 	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 interval = (__u64)cfg.allow_event_interval_ms * 1000000ULL;
+	__u32 slot = synack ? 1 : 0;
+	struct recent_report *recent;
 	__u64 *last;
 
 	if (!peer_ident)
@@ -920,14 +998,28 @@ static __always_inline int allow_report_due(const struct pkt *p, int synack, __u
 	k.server_port = bpf_ntohs(synack ? p->sport : p->dport);
 	k.kind = synack ? EVENT_SYNACK : EVENT_SYN;
 	k.reason = reason;
+	/* recent->reported_ns is a time event_seen held for this key, never
+	 * later than what it holds now: if that is within the interval, so is
+	 * event_seen's, and the LRU lookup would say the same. */
+	recent = bpf_map_lookup_elem(&recent_reports, &slot);
+	if (recent && recent->reported_ns && now - recent->reported_ns < interval && same_event_key(&recent->key, &k))
+		return 0;
 	last = bpf_map_lookup_elem(&event_seen, &k);
-	if (last) {
-		if (now - *last < (__u64)cfg.allow_event_interval_ms * 1000000ULL)
-			return 0;
-		*last = now;
-		return 1;
+	if (last && now - *last < interval) {
+		if (recent) {
+			recent->key = k;
+			recent->reported_ns = *last;
+		}
+		return 0;
 	}
-	bpf_map_update_elem(&event_seen, &k, &now, BPF_ANY);
+	if (last)
+		*last = now;
+	else
+		bpf_map_update_elem(&event_seen, &k, &now, BPF_ANY);
+	if (recent) {
+		recent->key = k;
+		recent->reported_ns = now;
+	}
 	return 1;
 }
 
@@ -977,6 +1069,14 @@ static __always_inline void remember_syn(struct syn_stash *st, const struct pkt 
 	st->valid = 1;
 }
 
+/* A workload's mode bits; only looked up when a decision depends on them. */
+static __always_inline __u32 mode_of(__u64 cgid)
+{
+	__u32 *mode = bpf_map_lookup_elem(&modes, &cgid);
+
+	return mode ? *mode : MODE_ENFORCE;
+}
+
 /* Verifies a SYN or SYN-ACK and decides: 1 pass, 0 drop. */
 static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 {
@@ -985,13 +1085,11 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 	struct pkt p = {};
 	struct local_identity *local;
 	struct syn_stash *stash = 0;
-	__u32 *mode;
 	__u64 cgid;
 	__u8 reason;
 	__u8 action;
 	int synack;
 	int found;
-	__u32 m;
 
 	if (parse_packet(skb, &p))
 		return 1;
@@ -1012,15 +1110,12 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 		if (stash)
 			stash->valid = 0;
 	}
-	mode = bpf_map_lookup_elem(&modes, &cgid);
-	m = mode ? *mode : MODE_ENFORCE;
-
 	found = find_fp1(skb, &p, &o);
 	if (found < 0) {
 		reason = REASON_MALFORMED;
 	} else if (found == 0) {
 		if (synack) {
-			reason = (m & MODE_REQUIRE_MUTUAL) ? REASON_MISSING_OPTION : REASON_UNAUTH_ALLOWED;
+			reason = (mode_of(cgid) & MODE_REQUIRE_MUTUAL) ? REASON_MISSING_OPTION : REASON_UNAUTH_ALLOWED;
 		} else {
 			reason = unauthenticated_reason(local->identity, bpf_ntohs(p.dport), p.saddr);
 		}
@@ -1039,7 +1134,7 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 	if (reason == REASON_OK || reason == REASON_UNAUTH_ALLOWED) {
 		action = ACTION_ALLOW;
 		count(CNT_ALLOWED);
-	} else if (m & MODE_ENFORCE) {
+	} else if (mode_of(cgid) & MODE_ENFORCE) {
 		action = ACTION_DENY;
 		count(CNT_DENIED);
 	} else {

@@ -17,8 +17,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
@@ -33,9 +35,13 @@ import java.util.function.ToDoubleFunction;
  * statistics, a separate phase); established throughput; 1-byte round trip; SYN retransmissions
  * cold (first connection after a fresh load) and warm (all rate phases); verdict update latency.
  *
- * <p>Usage: {@code HandshakeBenchmark [connections per phase] [rounds]} (defaults 1000, 15). Ratios
- * are the median of the per-round ratios; many short rounds resist this machine's noise better
- * than a few long ones.
+ * <p>Usage: {@code HandshakeBenchmark [connections per phase] [rounds] [sections]} (defaults 1000,
+ * 15, all of {@code rate,interleaved,cost,established,cold,verdict}). Ratios are the median of the
+ * per-round ratios; many short rounds resist this machine's noise better than a few long ones.
+ * {@code rate} detaches the datapaths for plain TCP (programs loaded and attached between
+ * phases); {@code interleaved} keeps them attached to the mesh workloads' cgroups and alternates
+ * blocks of plain connections (workloads outside those cgroups) with synid ones. Per-round values
+ * go to standard error.
  */
 public final class HandshakeBenchmark {
 
@@ -46,61 +52,105 @@ public final class HandshakeBenchmark {
   private static final int VERDICT_TRIALS = 20;
   private static final int FILLER_RULES = 5_000;
 
+  /** The sections, in the order they run. */
+  private static final Set<String> SECTIONS = new LinkedHashSet<>(List.of("rate", "interleaved", "cost",
+      "established", "cold", "verdict"));
+
   private HandshakeBenchmark() {}
 
-  record Phase(double connectionsPerSecond, double p50Micros, double p99Micros) {}
+  /**
+   * One phase: rate, connect latency, this process's CPU time per connection (both ends run in
+   * it), and the rate its quicker connections reach: 1 / the 25th percentile of the cycle time
+   * (one connect + close to the next), which other tenants' bursts hardly move (they only ever add
+   * time to the cycles they hit).
+   */
+  record Phase(double connectionsPerSecond, double p50Micros, double p99Micros, double cpuMicros,
+      double p25CycleRate) {}
 
-  record Route(String name, NodeThread client, InetAddress target) {}
+  record Route(String name, NodeThread client, InetAddress target, int port) {
+    Route(String name, NodeThread client, InetAddress target) {
+      this(name, client, target, TwoNodes.PORT);
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     int perPhase = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+    Set<String> sections = args.length > 2 ? Set.of(args[2].split(",")) : SECTIONS;
+    if (!SECTIONS.containsAll(sections)) {
+      throw new IllegalArgumentException("sections are a comma-separated subset of " + SECTIONS);
+    }
     System.out.printf(Locale.ROOT, "load average at start: %s%n", loadAverage());
     try (TwoNodes nodes = TwoNodes.start(n -> DatapathConfig.failOpen(n.cgroup))) {
+      for (TwoNodes.Node n : List.of(nodes.a, nodes.b)) {
+        // No TIME_WAIT: tens of thousands of connections per minute would otherwise exhaust the
+        // ephemeral ports (the client closes first). The wire exchange is the same.
+        Commands.run("ip", "netns", "exec", n.name, "sysctl", "-qw", "net.ipv4.tcp_max_tw_buckets=0");
+      }
       nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, TwoNodes.PORT));
+      nodes.closeLater(SinkServer.listen(nodes.b.thread("plain"), null, TwoNodes.PLAIN_PORT));
       nodes.closeLater(EchoServer.listen(nodes.b.thread("server"), null, ECHO_PORT));
       List<Route> paths = List.of(new Route("veth", nodes.a.thread("client"), TwoNodes.B4),
           new Route("loopback", nodes.b.thread("local"), InetAddress.getByName("127.0.0.1")));
 
-      System.out.println("\n### Connection rate and connect latency (" + perPhase + " sequential connections per phase, "
-          + rounds + " rounds)\n");
-      System.out.println("| path | plain conn/s | synid conn/s | rate ratio (min-max) | p50 plain / synid (us) | p50 ratio "
-          + "(min-max) | p99 plain / synid (us) | p99 ratio (min-max) | SYN retransmits plain / synid | denied |");
-      System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-      for (Route p : paths) {
-        rates(nodes, p, perPhase, rounds);
+      if (sections.contains("rate")) {
+        System.out.println("\n### Connection rate and connect latency (" + perPhase
+            + " sequential connections per phase, " + rounds + " rounds)\n");
+        System.out.println("| path | plain conn/s | synid conn/s | rate ratio (min-max) | p50 plain / synid (us) "
+            + "| p50 ratio (min-max) | p99 plain / synid (us) | p99 ratio (min-max) | CPU per connection plain / synid "
+            + "(us) | CPU ratio (min-max) | SYN retransmits plain / synid | denied |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        for (Route p : paths) {
+          rates(nodes, p, perPhase, rounds);
+        }
+        System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
       }
-      System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
-
-      System.out.println("\n### In-kernel CPU per connection (run-time statistics on, " + perPhase
-          + " connections)\n");
-      System.out.println("| path | node | program | runs | runs per connection | ns per run | ns per connection |");
-      System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
-      for (Route p : paths) {
-        cost(nodes, p, perPhase);
+      if (sections.contains("interleaved")) {
+        System.out.println("\n### Connection rate and connect latency, interleaved (" + perPhase
+            + " sequential connections per block, " + rounds + " rounds of one plain and one synid block; "
+            + "the control rows run both sides without any program)\n");
+        System.out.println("| path | plain conn/s | synid conn/s | rate ratio (min-max) | pooled rate ratio "
+            + "| p25-cycle rate plain / synid (conn/s) | p25-cycle rate ratio (min-max) | p50 plain / synid (us) "
+            + "| p50 ratio (min-max) | CPU per connection plain / synid (us) | CPU ratio (min-max) | denied |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        interleaved(nodes, perPhase, rounds);
+        System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
       }
-      System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
-
-      System.out.println("\n### Established throughput (" + (TRANSFER_BYTES >> 20) + " MiB per phase) and 1-byte round"
-          + " trip (" + PINGS + " per phase), " + rounds + " rounds\n");
-      System.out.println("| path | plain MiB/s | synid MiB/s | throughput ratio (min-max) | RTT p50 plain / synid (us) "
-          + "| RTT ratio (min-max) |");
-      System.out.println("| --- | --- | --- | --- | --- | --- |");
-      for (Route p : paths) {
-        established(nodes, p, rounds);
+      if (sections.contains("cost")) {
+        System.out.println("\n### In-kernel CPU per connection (run-time statistics on, " + perPhase
+            + " connections)\n");
+        System.out.println("| path | node | program | runs | runs per connection | ns per run | ns per connection |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
+        for (Route p : paths) {
+          cost(nodes, p, perPhase);
+        }
+        System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
       }
-      System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
-
-      System.out.println("\n### SYN loss, cold: first connection after a fresh load (" + COLD_TRIALS + " trials)\n");
-      System.out.println("| path | connected | SYN retransmits | denied | connect p50 / max (us) |");
-      System.out.println("| --- | --- | --- | --- | --- |");
-      for (Route p : paths) {
-        cold(nodes, p);
+      if (sections.contains("established")) {
+        System.out.println("\n### Established throughput (" + (TRANSFER_BYTES >> 20) + " MiB per phase) and 1-byte "
+            + "round trip (" + PINGS + " per phase), " + rounds + " rounds\n");
+        System.out.println("| path | plain MiB/s | synid MiB/s | throughput ratio (min-max) "
+            + "| RTT p50 plain / synid (us) | RTT ratio (min-max) |");
+        System.out.println("| --- | --- | --- | --- | --- | --- |");
+        for (Route p : paths) {
+          established(nodes, p, rounds);
+        }
+        System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
       }
-
-      System.out.println("\n### Verdict update latency (" + VERDICT_TRIALS + " trials, " + FILLER_RULES
-          + " other rules in the set)\n");
-      verdictLatency(nodes);
+      if (sections.contains("cold")) {
+        System.out.println("\n### SYN loss, cold: first connection after a fresh load (" + COLD_TRIALS
+            + " trials)\n");
+        System.out.println("| path | connected | SYN retransmits | denied | connect p50 / max (us) |");
+        System.out.println("| --- | --- | --- | --- | --- |");
+        for (Route p : paths) {
+          cold(nodes, p);
+        }
+      }
+      if (sections.contains("verdict")) {
+        System.out.println("\n### Verdict update latency (" + VERDICT_TRIALS + " trials, " + FILLER_RULES
+            + " other rules in the set)\n");
+        verdictLatency(nodes);
+      }
       System.out.printf(Locale.ROOT, "%nload average at end: %s%n", loadAverage());
     }
   }
@@ -125,31 +175,138 @@ public final class HandshakeBenchmark {
       synidRetrans += synRetransmits(p.client()) - before;
       denied += nodes.a.datapath.counters().get(Counter.DENIED) + nodes.b.datapath.counters().get(Counter.DENIED);
     }
+    for (int r = 0; r < plain.size(); r++) {
+      System.err.printf(Locale.ROOT, "%s round %d: plain %.0f conn/s %.1f us CPU, synid %.0f conn/s %.1f us CPU%n",
+          p.name(), r, plain.get(r).connectionsPerSecond(), plain.get(r).cpuMicros(),
+          synid.get(r).connectionsPerSecond(), synid.get(r).cpuMicros());
+    }
     double[] rate = ratios(plain, synid, Phase::connectionsPerSecond);
     double[] p50 = ratios(plain, synid, Phase::p50Micros);
     double[] p99 = ratios(plain, synid, Phase::p99Micros);
-    System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %s | %.0f / %.0f | %s | %.0f / %.0f | %s | %d / %d | %d |%n",
+    double[] cpu = ratios(plain, synid, Phase::cpuMicros);
+    System.out.printf(Locale.ROOT,
+        "| %s | %.0f | %.0f | %s | %.0f / %.0f | %s | %.0f / %.0f | %s | %.1f / %.1f | %s | %d / %d | %d |%n",
         p.name(), median(plain, Phase::connectionsPerSecond), median(synid, Phase::connectionsPerSecond),
         ratioCell(rate), median(plain, Phase::p50Micros), median(synid, Phase::p50Micros), ratioCell(p50),
-        median(plain, Phase::p99Micros), median(synid, Phase::p99Micros), ratioCell(p99), plainRetrans,
+        median(plain, Phase::p99Micros), median(synid, Phase::p99Micros), ratioCell(p99),
+        median(plain, Phase::cpuMicros), median(synid, Phase::cpuMicros), ratioCell(cpu), plainRetrans,
         synidRetrans, denied);
+  }
+
+  // ---- connection rate, interleaved ----
+
+  /**
+   * Plain TCP and synid in the same topology with the datapaths attached the whole time: they sit
+   * on the nodes' mesh cgroups, so the plain workloads' sockets (A/plain to a listener of B/plain)
+   * meet no program at all, while the mesh workloads' connections are signed and checked. Blocks of
+   * both kinds alternate (ABBA order) without any program being loaded or attached in between, so
+   * the two sides see the same machine within a fraction of a second. A control row first runs the
+   * same blocks with no datapath at all: what it shows beside 1.000x is the harness's own asymmetry
+   * and the machine's noise.
+   */
+  private static void interleaved(TwoNodes nodes, int n, int rounds) throws Exception {
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    List<Route[]> pairs = List.of(
+        new Route[] {new Route("veth", nodes.a.thread("plain"), TwoNodes.B4, TwoNodes.PLAIN_PORT),
+            new Route("veth", nodes.a.thread("client"), TwoNodes.B4, TwoNodes.PORT)},
+        new Route[] {new Route("loopback", nodes.b.thread("plain"), loopback, TwoNodes.PLAIN_PORT),
+            new Route("loopback", nodes.b.thread("local"), loopback, TwoNodes.PORT)});
+    try {
+      for (Route[] pair : pairs) {
+        nodes.attached(false);
+        interleavedRow(nodes, pair, pair[0].name() + " (control: no program on either side)", n, rounds);
+        nodes.reopenAll(node -> DatapathConfig.failOpen(node.mesh()));
+        interleavedRow(nodes, pair, pair[0].name(), n, rounds);
+      }
+    } finally {
+      nodes.reopenAll(node -> DatapathConfig.failOpen(node.cgroup));
+    }
+  }
+
+  private static void interleavedRow(TwoNodes nodes, Route[] pair, String label, int n, int rounds)
+      throws Exception {
+    long deniedBefore = denied(nodes);
+    run(pair[0], 200);
+    run(pair[1], 200);
+    List<Phase> plain = new ArrayList<>();
+    List<Phase> synid = new ArrayList<>();
+    double plainSeconds = 0;
+    double synidSeconds = 0;
+    for (int r = 0; r < rounds; r++) {
+      for (int k = 0; k < 2; k++) {
+        boolean plainNow = (r + k) % 2 == 0; // ABBA: neither side always goes first
+        Phase ph = run(plainNow ? pair[0] : pair[1], n);
+        if (plainNow) {
+          plain.add(ph);
+          plainSeconds += n / ph.connectionsPerSecond();
+        } else {
+          synid.add(ph);
+          synidSeconds += n / ph.connectionsPerSecond();
+        }
+      }
+    }
+    for (int r = 0; r < rounds; r++) {
+      System.err.printf(Locale.ROOT, "%s interleaved round %d: plain %.0f conn/s %.0f p25-cycle %.1f us CPU, synid "
+          + "%.0f conn/s %.0f p25-cycle %.1f us CPU%n", label, r, plain.get(r).connectionsPerSecond(),
+          plain.get(r).p25CycleRate(), plain.get(r).cpuMicros(), synid.get(r).connectionsPerSecond(),
+          synid.get(r).p25CycleRate(), synid.get(r).cpuMicros());
+    }
+    double[] rate = ratios(plain, synid, Phase::connectionsPerSecond);
+    double[] quick = ratios(plain, synid, Phase::p25CycleRate);
+    double[] p50 = ratios(plain, synid, Phase::p50Micros);
+    double[] cpu = ratios(plain, synid, Phase::cpuMicros);
+    System.out.printf(Locale.ROOT,
+        "| %s | %.0f | %.0f | %s | %.3fx | %.0f / %.0f | %s | %.0f / %.0f | %s | %.1f / %.1f | %s | %d |%n",
+        label, median(plain, Phase::connectionsPerSecond), median(synid, Phase::connectionsPerSecond),
+        ratioCell(rate), plainSeconds / synidSeconds, median(plain, Phase::p25CycleRate),
+        median(synid, Phase::p25CycleRate), ratioCell(quick), median(plain, Phase::p50Micros),
+        median(synid, Phase::p50Micros), ratioCell(p50), median(plain, Phase::cpuMicros),
+        median(synid, Phase::cpuMicros), ratioCell(cpu), denied(nodes) - deniedBefore);
+  }
+
+  private static long denied(TwoNodes nodes) throws Exception {
+    if (nodes.a.datapath == null) {
+      return 0; // detached: nothing can refuse
+    }
+    return nodes.a.datapath.counters().get(Counter.DENIED) + nodes.b.datapath.counters().get(Counter.DENIED);
   }
 
   private static Phase run(Route p, int n) throws Exception {
     long[] micros = new long[n];
+    long[] cycles = new long[n];
+    long cycleStart = 0;
+    long cpuStart = processCpuNanos();
     long start = System.nanoTime();
     for (int i = 0; i < n; i++) {
       long t0 = System.nanoTime();
-      Client.Attempt c = Client.connect(p.client(), p.target(), TwoNodes.PORT, 3_000);
+      if (i > 0) {
+        cycles[i - 1] = t0 - cycleStart;
+      }
+      cycleStart = t0;
+      Client.Attempt c = Client.connect(p.client(), p.target(), p.port(), 3_000);
       micros[i] = (System.nanoTime() - t0) / 1_000;
       if (!c.connected()) {
         throw new IllegalStateException("connection " + i + " failed: " + c.failure());
       }
       c.socket().close();
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
+    long end = System.nanoTime();
+    cycles[n - 1] = end - cycleStart;
+    double seconds = (end - start) / 1e9;
+    double cpuMicros = (processCpuNanos() - cpuStart) / 1e3 / n;
     Arrays.sort(micros);
-    return new Phase(n / seconds, micros[n / 2], micros[(int) (n * 0.99)]);
+    Arrays.sort(cycles);
+    return new Phase(n / seconds, micros[n / 2], micros[(int) (n * 0.99)], cpuMicros, 1e9 / cycles[n / 4]);
+  }
+
+  /**
+   * CPU time of this process (CLOCK_PROCESS_CPUTIME_ID, scheduler-precise): client, server and the
+   * softirq work of veth and loopback, which runs in the sending thread's context.
+   */
+  private static long processCpuNanos() {
+    jnr.ffi.Pointer ts = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(LinuxCalls.LIBC), 16);
+    LinuxCalls.LIBC.clock_gettime(LinuxCalls.CLOCK_PROCESS_CPUTIME_ID, ts);
+    return ts.getLong(0) * 1_000_000_000L + ts.getLong(8);
   }
 
   // ---- in-kernel cost ----

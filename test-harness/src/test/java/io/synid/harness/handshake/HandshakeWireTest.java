@@ -121,6 +121,40 @@ class HandshakeWireTest {
   }
 
   @Test
+  void anOptionThatIsNotLastIsFoundByTheOptionScan() throws Exception {
+    // The kernel reads FP1 from the end of the option list first (where sockops writes it); one
+    // followed by other options is found option by option.
+    int port = freshPort();
+    int isn = ThreadLocalRandom.current().nextInt();
+    byte[] fp1 = signed(port, isn, RawSyn.ts16Now()).encode();
+    byte[] options = java.util.Arrays.copyOf(fp1, fp1.length + 4);
+    java.util.Arrays.fill(options, fp1.length, options.length, (byte) 1); // NOPs after FP1
+    RawSyn.send(nodes.a.thread("outside"), (Inet4Address) A4, port, (Inet4Address) B4, PORT, isn, options);
+    HandshakeEvent e = nodes.b.awaitEvent(ev -> ev.kind() == Kind.SYN && ev.peerPort() == port);
+    assertThat(e.reason()).isEqualTo(Reason.OK);
+    assertThat(e.peerIdent()).isEqualTo(CLIENT);
+  }
+
+  @Test
+  void malformedOptionListsAreDropped() throws Exception {
+    int isn = ThreadLocalRandom.current().nextInt();
+    byte[] fp1 = signed(freshPort(), isn, RawSyn.ts16Now()).encode();
+    // FP1 claiming 19 bytes (padded with a NOP): found by kind and ExID, wrong length.
+    byte[] shortFp1 = java.util.Arrays.copyOf(fp1, 20);
+    shortFp1[1] = 19;
+    shortFp1[19] = 1;
+    // An option whose length runs past the end of the list.
+    byte[] overrun = {8, 10, 0, 0};
+    for (byte[] options : List.of(shortFp1, overrun)) {
+      int port = freshPort();
+      RawSyn.send(nodes.a.thread("outside"), (Inet4Address) A4, port, (Inet4Address) B4, PORT, isn, options);
+      HandshakeEvent e = nodes.b.awaitEvent(ev -> ev.kind() == Kind.SYN && ev.peerPort() == port);
+      assertThat(e.reason()).isEqualTo(Reason.MALFORMED);
+      assertThat(e.action()).isEqualTo(Action.DENY);
+    }
+  }
+
+  @Test
   void aTimestampOutsideTheWindowIsDropped() throws Exception {
     int port = freshPort();
     sendSigned(port, ThreadLocalRandom.current().nextInt(), (RawSyn.ts16Now() - 1000) & 0xffff);
@@ -157,10 +191,15 @@ class HandshakeWireTest {
   }
 
   private static void sendSigned(int port, int isn, int ts16) throws Exception {
+    RawSyn.send(nodes.a.thread("outside"), (Inet4Address) A4, port, (Inet4Address) B4, PORT, isn,
+        signed(port, isn, ts16).encode());
+  }
+
+  /** FP1 as node A signs a SYN from A4:{@code port} to B4:PORT. */
+  private static Fp1Option signed(int port, int isn, int ts16) throws Exception {
     Fp1Option unsigned = new Fp1Option(false, TwoNodes.EPOCH, ts16, CLIENT, 0);
     TcpHandshake h = new TcpHandshake(A4, port, B4, PORT, isn, 0);
-    Fp1Option signed = unsigned.withTag(Fp1Tag.syn(keysAtA().tx(), unsigned, h));
-    RawSyn.send(nodes.a.thread("outside"), (Inet4Address) A4, port, (Inet4Address) B4, PORT, isn, signed.encode());
+    return unsigned.withTag(Fp1Tag.syn(keysAtA().tx(), unsigned, h));
   }
 
   private static int freshPort() {

@@ -18,6 +18,7 @@ public interface LinuxCalls {
   int SO_RCVTIMEO = 20;
   int SO_RCVBUFFORCE = 33;
   int CLOCK_TAI = 11;
+  int CLOCK_PROCESS_CPUTIME_ID = 2;
   int O_RDONLY = 0;
   int O_CLOEXEC = 0x80000;
 

@@ -28,9 +28,12 @@ import java.util.function.Predicate;
  *
  * <p>Workloads: A/client (ident CLIENT, identity 100), A/plain (no identity), B/server (SERVER,
  * 200), B/local (LOCAL, 201: a client on B itself, for loopback), B/plain (no identity). The
- * baseline policy allows 100 -> 200 and 201 -> 200 on port {@link #PORT} only, and no
- * unauthenticated peer (no CIDR rule). Everything is
- * removed by {@link #close()}, which is safe to call after a partial start.
+ * workloads with an identity live under the node's {@code mesh} cgroup ({@link Node#mesh()}), the
+ * plain ones beside it: a datapath attached to the mesh cgroup leaves the plain workloads without
+ * any program (the benchmark's interleaved plain TCP); attached to the node cgroup (the tests)
+ * it sees them all. The baseline policy allows 100 -> 200 and 201 -> 200 on port {@link #PORT}
+ * only, and no unauthenticated peer (no CIDR rule). Everything is removed by {@link #close()},
+ * which is safe to call after a partial start.
  */
 final class TwoNodes implements AutoCloseable {
 
@@ -68,6 +71,11 @@ final class TwoNodes implements AutoCloseable {
     final Map<String, NodeThread> threads = new LinkedHashMap<>();
     final List<HandshakeEvent> events = new CopyOnWriteArrayList<>();
     HandshakeDatapath datapath;
+
+    /** The cgroup of the workloads with an identity (below {@link #cgroup}). */
+    Path mesh() {
+      return cgroup.resolve("mesh");
+    }
 
     Node(String name, int index, Path cgroup) {
       this.name = name;
@@ -142,10 +150,10 @@ final class TwoNodes implements AutoCloseable {
     configureLink(a, "10.199.0.1/24", "fd00:199::1/64");
     configureLink(b, "10.199.0.2/24", "fd00:199::2/64");
 
-    workload(a, "client");
+    workload(a, "mesh/client");
     workload(a, "plain");
-    workload(b, "server");
-    workload(b, "local");
+    workload(b, "mesh/server");
+    workload(b, "mesh/local");
     workload(b, "plain");
     cgroups.enter();
 
@@ -170,8 +178,10 @@ final class TwoNodes implements AutoCloseable {
     Commands.run("ip", "-n", n.name, "link", "set", "veth0", "up");
   }
 
-  private void workload(Node n, String name) throws Exception {
-    n.workloads.put(name, cgroups.threaded(n.cgroup.getFileName() + "/" + name));
+  /** A workload cgroup at {@code relative} below the node's; known by its last name. */
+  private void workload(Node n, String relative) throws Exception {
+    n.workloads.put(Path.of(relative).getFileName().toString(),
+        cgroups.threaded(n.cgroup.getFileName() + "/" + relative));
   }
 
   /** Restores the baseline identities, keys, modes and policy on both nodes, and forgets events. */
@@ -226,6 +236,21 @@ final class TwoNodes implements AutoCloseable {
     n.datapath = n.thread("outside").call(() -> HandshakeDatapath.open(config));
     closers.add(n.datapath);
     n.datapath.addEventListener(n.events::add);
+  }
+
+  /** Closes both nodes' datapaths (if open) and opens them with {@code configs}, in the baseline state. */
+  void reopenAll(Function<Node, DatapathConfig> configs) throws Exception {
+    for (Node n : List.of(a, b)) {
+      if (n.datapath != null) {
+        closers.remove(n.datapath);
+        n.datapath.close();
+      }
+      DatapathConfig config = configs.apply(n);
+      n.datapath = n.thread("outside").call(() -> HandshakeDatapath.open(config));
+      closers.add(n.datapath);
+      n.datapath.addEventListener(n.events::add);
+    }
+    reset();
   }
 
   /** Closes a node's datapath and opens it again with {@code config} and the baseline state. */
