@@ -125,6 +125,31 @@ public final class IdentityServer implements AutoCloseable {
     return settings;
   }
 
+  /** What {@link #applyRetention} deleted. */
+  public record Pruned(int flows, int forwardedAuditRecords) {}
+
+  /**
+   * Deletes flows not seen for {@code flows} and forwarded audit records received more than
+   * {@code forwardedAudit} ago; a zero duration keeps that kind forever. Audited as
+   * {@code event: retention} when anything was deleted.
+   */
+  public Pruned applyRetention(Duration flows, Duration forwardedAudit) {
+    long now = clock.instant().getEpochSecond();
+    int flowsDeleted = flows.isZero() ? 0
+        : datastore.flows().deleteLastSeenBefore(now - flows.getSeconds());
+    int recordsDeleted = forwardedAudit.isZero() ? 0
+        : datastore.forwardedAudit().deleteReceivedBefore(now - forwardedAudit.getSeconds());
+    if (flowsDeleted + recordsDeleted > 0) {
+      var record = audit.newRecord("retention");
+      record.put("flows_deleted", flowsDeleted)
+          .put("forwarded_audit_deleted", recordsDeleted)
+          .put("flows_retention_seconds", flows.getSeconds())
+          .put("forwarded_audit_retention_seconds", forwardedAudit.getSeconds());
+      audit.record(record);
+    }
+    return new Pruned(flowsDeleted, recordsDeleted);
+  }
+
   @Override
   public void close() throws Exception {
     health.enterTerminalState();

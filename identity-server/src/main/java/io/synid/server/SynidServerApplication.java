@@ -85,15 +85,30 @@ public final class SynidServerApplication extends Application<ServerConfiguratio
         server.close();
       }
     });
-    ScheduledExecutorService rotation =
-        environment.lifecycle().scheduledExecutorService("ca-rotation").threads(1).build();
-    rotation.scheduleWithFixedDelay(() -> {
+    ScheduledExecutorService maintenance =
+        environment.lifecycle().scheduledExecutorService("server-maintenance").threads(1).build();
+    maintenance.scheduleWithFixedDelay(() -> {
       try {
         server.ca().rotate();
       } catch (Exception e) {
         LOG.error("CA rotation failed: {}", e.getMessage(), e);
       }
     }, 1, 1, TimeUnit.SECONDS);
+
+    Duration flowRetention = Duration.ofSeconds(config.getRetention().getFlows().toSeconds());
+    Duration auditRetention =
+        Duration.ofSeconds(config.getRetention().getForwardedAudit().toSeconds());
+    maintenance.scheduleWithFixedDelay(() -> {
+      try {
+        IdentityServer.Pruned pruned = server.applyRetention(flowRetention, auditRetention);
+        if (pruned.flows() + pruned.forwardedAuditRecords() > 0) {
+          LOG.info("retention: deleted {} flows and {} forwarded audit records", pruned.flows(),
+              pruned.forwardedAuditRecords());
+        }
+      } catch (RuntimeException e) {
+        LOG.error("retention failed: {}", e.getMessage(), e);
+      }
+    }, 1, 3600, TimeUnit.SECONDS);
 
     environment.healthChecks().register("datastore", new DatastoreHealthCheck(server.datastore()));
     environment.healthChecks().register("ca", new CaHealthCheck(server.ca(), clock));

@@ -36,6 +36,19 @@ public class ServerConfiguration extends Configuration {
   @Valid @NotNull
   private AgentApiConfig agentApi = new AgentApiConfig();
 
+  @Valid @NotNull
+  private RetentionConfig retention = new RetentionConfig();
+
+  @JsonProperty
+  public RetentionConfig getRetention() {
+    return retention;
+  }
+
+  @JsonProperty
+  public void setRetention(RetentionConfig retention) {
+    this.retention = retention;
+  }
+
   @JsonProperty
   public String getTrustDomain() {
     return trustDomain;

@@ -131,6 +131,12 @@ public final class FlowStore {
     });
   }
 
+  /** Deletes the flows last seen before {@code epochSeconds} (retention); returns how many. */
+  public int deleteLastSeenBefore(long epochSeconds) {
+    return jdbi.withHandle(h -> h.createUpdate("DELETE FROM flows WHERE last_seen < :t")
+        .bind("t", epochSeconds).execute());
+  }
+
   /** The flows matching {@code filter}, by destination, source and port. */
   public List<Flow> list(Filter filter) {
     StringBuilder sql = new StringBuilder("SELECT source_spiffe_id, source_address,"

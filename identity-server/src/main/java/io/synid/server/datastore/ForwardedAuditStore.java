@@ -68,8 +68,19 @@ public final class ForwardedAuditStore {
       h.createUpdate("UPDATE forwarded_audit_progress SET acknowledged_through ="
               + " acknowledged_through WHERE agent_id = :a")
           .bind("a", agentId).execute();
+      long through = progress(h, agentId).orElseThrow();
       for (int i = 0; i < records.size(); i++) {
         long sequence = firstSequence + i;
+        if (sequence <= through) {
+          // Acknowledged before: stored, or deleted by retention since. Never stored again.
+          Optional<String> stored = h.createQuery("SELECT record FROM forwarded_audit"
+                  + " WHERE agent_id = :a AND sequence = :s")
+              .bind("a", agentId).bind("s", sequence).mapTo(String.class).findOne();
+          if (stored.isPresent() && !stored.get().equals(records.get(i))) {
+            throw new ConflictingRecordException(sequence);
+          }
+          continue;
+        }
         int inserted = h.createUpdate("INSERT INTO forwarded_audit (agent_id, sequence, record,"
                 + " received_at) VALUES (:a, :s, :r, :t) ON CONFLICT DO NOTHING")
             .bind("a", agentId).bind("s", sequence).bind("r", records.get(i)).bind("t", now)
@@ -101,6 +112,15 @@ public final class ForwardedAuditStore {
         .map((rs, ctx) -> new ForwardedRecord(rs.getString(1), rs.getLong(2), rs.getString(3),
             rs.getLong(4)))
         .list());
+  }
+
+  /**
+   * Deletes the records received before {@code epochSeconds} (retention); returns how many. The
+   * agents' acknowledgements stay, so a deleted record re-sent later is not stored again.
+   */
+  public int deleteReceivedBefore(long epochSeconds) {
+    return jdbi.withHandle(h -> h.createUpdate("DELETE FROM forwarded_audit WHERE received_at < :t")
+        .bind("t", epochSeconds).execute());
   }
 
   /** How many records of the agent are stored. */

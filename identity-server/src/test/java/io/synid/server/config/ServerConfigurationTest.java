@@ -38,7 +38,10 @@ class ServerConfigurationTest {
   void shippedExamplesAreValid() throws Exception {
     Path conf = Path.of(System.getProperty("user.dir")).getParent().resolve("conf/server");
     for (String name : new String[] {"server.yaml", "server-full.yaml"}) {
-      ServerConfiguration c = factory.build(new FileConfigurationSourceProvider(), conf.resolve(name).toString());
+      // With environment substitution, as bin/synid-server reads it (comments are substituted too).
+      ServerConfiguration c = factory.build(new io.dropwizard.configuration.SubstitutingSourceProvider(
+          new FileConfigurationSourceProvider(),
+          new io.dropwizard.configuration.EnvironmentVariableSubstitutor(true)), conf.resolve(name).toString());
       assertThat(c.getTrustDomain()).isEqualTo("example.org");
     }
   }
@@ -55,6 +58,17 @@ class ServerConfigurationTest {
         Arguments.of("trustDomain: example.org\ndataDir: /tmp/x\nsvid:\n  defaultX509SvidTtl: 48h\n", "svid.defaultX509SvidTtl must be shorter than ca.ttl"),
         Arguments.of("trustDomain: example.org\ndataDir: /tmp/x\nca:\n  upstream:\n    certificateChainFile: /nonexistent.pem\n    keyFile: /nonexistent.key\n",
             "certificateChainFile does not exist or is not readable"));
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "retention: {flows: -5h}|retention.flows; Cannot construct instance of `io.dropwizard.util.Duration`, problem: Invalid duration: -5h",
+      "retention: {forwardedAudit: soon}|retention.forwardedAudit",
+      "retention: {forever: 1h}|Unrecognized field at: retention.forever"})
+  void unparseableRetentionNamesTheField(String yaml, String expected) {
+    assertThatThrownBy(() -> load("trustDomain: example.org\ndataDir: /tmp/x\n" + yaml + "\n"))
+        .isInstanceOf(io.dropwizard.configuration.ConfigurationException.class)
+        .hasMessageContaining(expected);
   }
 
   @ParameterizedTest

@@ -118,4 +118,62 @@ class FlowAndAuditStoresTest {
       assertThat(audit.count(other)).isEqualTo(2);
     }
   }
+
+  /** A clock the test moves by hand. */
+  private static final class ManualClock extends Clock {
+    private java.time.Instant now = java.time.Instant.parse("2026-11-01T00:00:00Z");
+
+    void advance(java.time.Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return now;
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("kinds")
+  void retentionDeletesOldFlowsAndRecordsAndNeverStoresADeletedRecordAgain(
+      DatastoreConfig.Kind kind) throws Exception {
+    ManualClock clock = new ManualClock();
+    try (Datastore ds = TestDatastores.open(kind, tmp, clock)) {
+      FlowStore flows = ds.flows();
+      flows.add(List.of(new Flow(WEB, "", API, 8080, 1, 0, 0, 100, 200),
+          new Flow(API, "", DB, 5432, 1, 0, 0, 100, 300)));
+      assertThat(flows.deleteLastSeenBefore(250)).isEqualTo(1);
+      assertThat(flows.list(FlowStore.Filter.ALL)).extracting(Flow::destinationSpiffeId)
+          .containsExactly(DB);
+      assertThat(flows.deleteLastSeenBefore(250)).isZero();
+
+      ForwardedAuditStore audit = ds.forwardedAudit();
+      String agent = "spiffe://example.org/spire/agent/x/a";
+      audit.forward(agent, 1, List.of("r1", "r2"));
+      long old = clock.instant().getEpochSecond();
+      clock.advance(java.time.Duration.ofDays(2));
+      audit.forward(agent, 3, List.of("r3"));
+      assertThat(audit.deleteReceivedBefore(old + 1)).isEqualTo(2);
+      assertThat(audit.list(agent, 0, 100)).extracting(ForwardedAuditStore.ForwardedRecord::record)
+          .containsExactly("r3");
+      // An agent re-sending deleted records (a lost acknowledgement) does not bring them back,
+      // and its acknowledgement is unchanged; new records after them are stored.
+      assertThat(audit.forward(agent, 1, List.of("r1", "r2", "r3", "r4"))).isEqualTo(4);
+      assertThat(audit.list(agent, 0, 100)).extracting(ForwardedAuditStore.ForwardedRecord::record)
+          .containsExactly("r3", "r4");
+      // A stored record is still protected against a different one under its number.
+      assertThatThrownBy(() -> audit.forward(agent, 3, List.of("not r3")))
+          .isInstanceOf(ForwardedAuditStore.ConflictingRecordException.class);
+    }
+  }
 }
