@@ -31,6 +31,11 @@ final class AuthorizedEntries {
     this.clock = clock;
   }
 
+  /** {@code spiffe://<td>/spire/server}, the parent of node-alias entries. */
+  String serverId() {
+    return serverId;
+  }
+
   /** The authorized entries, ordered by entry ID. */
   List<RegistrationEntry> forAgent(String agentId, List<Selector> nodeSelectors) {
     long now = clock.instant().getEpochSecond();

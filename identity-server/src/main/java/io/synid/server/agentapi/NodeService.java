@@ -69,6 +69,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   static final long MAX_FLOW_COUNT = 1_000_000_000_000_000L;
   /** Most audit records in one ForwardAudit call. */
   static final int MAX_RECORDS_PER_CALL = 1000;
+  /** How long one reading of the directory answers GetDirectory calls (1 s). */
+  static final long DIRECTORY_CACHE_NANOS = 1_000_000_000L;
   /** Largest forwarded audit record, in characters. */
   static final int MAX_RECORD_LENGTH = 64 * 1024;
 
@@ -95,6 +97,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   private final AuditLog audit;
   private final Clock clock;
   private final ChangeWatch changes;
+  private volatile CachedDirectory directoryCache;
 
   NodeService(Datastore datastore, AuthorizedEntries authorized, AuditLog audit, Clock clock,
       ChangeWatch changes) {
@@ -250,7 +253,34 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   @Override
   public void getDirectory(GetDirectoryRequest request, StreamObserver<GetDirectoryResponse> out) {
     AgentCaller.current();
-    NodeDirectoryStore.Directory d = directory.directory();
+    GetDirectoryResponse content = directoryContent();
+    if (request.getKnownRevision() == content.getRevision()) {
+      out.onNext(GetDirectoryResponse.newBuilder().setRevision(content.getRevision())
+          .setUnchanged(true).build());
+    } else {
+      out.onNext(content);
+    }
+    out.onCompleted();
+  }
+
+  /** The last directory answer, with the stored counter and when it was read. */
+  private record CachedDirectory(long counter, long readAtNanos, GetDirectoryResponse content) {}
+
+  /**
+   * The directory with its revision. Every agent asks at every sync (and at once after a change
+   * notice), so one reading serves all of them for {@link #DIRECTORY_CACHE_NANOS} while the
+   * stored counter (key registrations, handle allocations) is unchanged. Withdrawals that do not
+   * move the counter (entry deleted or moved, agent evicted) are seen within that time.
+   */
+  private GetDirectoryResponse directoryContent() {
+    long counter = directory.revision();
+    CachedDirectory cached = directoryCache;
+    long now = System.nanoTime();
+    if (cached != null && cached.counter() == counter
+        && now - cached.readAtNanos() < DIRECTORY_CACHE_NANOS) {
+      return cached.content();
+    }
+    NodeDirectoryStore.Directory d = directory.directory(authorized.serverId());
     GetDirectoryResponse.Builder content = GetDirectoryResponse.newBuilder();
     for (NodeDirectoryStore.NodeKey n : d.nodes()) {
       content.addNodes(NodeKey.newBuilder().setAgentId(n.agentId()).setNodeIndex(n.nodeIndex())
@@ -266,13 +296,9 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     }
     // The revision names the content, not only the stored counter: bindings also change when
     // entries are deleted or agents evicted, which does not touch the counter.
-    long revision = revision(content.build());
-    if (request.getKnownRevision() == revision) {
-      out.onNext(GetDirectoryResponse.newBuilder().setRevision(revision).setUnchanged(true).build());
-    } else {
-      out.onNext(content.setRevision(revision).build());
-    }
-    out.onCompleted();
+    GetDirectoryResponse built = content.setRevision(revision(content.build())).build();
+    directoryCache = new CachedDirectory(counter, now, built);
+    return built;
   }
 
   /** A non-zero 63-bit digest of the directory's content. */

@@ -255,8 +255,11 @@ public final class NodeDirectoryStore {
   /**
    * The whole directory, read in one transaction: nodes by index, bindings by handle, each with
    * the selectors of the registration entries of its SPIFFE ID.
+   *
+   * @param serverId {@code spiffe://<td>/spire/server}: the parent of node-alias entries
    */
-  public Directory directory() {
+  public Directory directory(String serverId) {
+    long now = clock.instant().getEpochSecond();
     return jdbi.inTransaction(h -> {
       long revision = Counters.get(h, Counters.DIRECTORY_REVISION);
       Map<String, List<String>> addresses = new LinkedHashMap<>();
@@ -275,16 +278,34 @@ public final class NodeDirectoryStore {
               + " WHERE e.spiffe_id IN (SELECT spiffe_id FROM identity_handles)")
           .map((rs, ctx) -> Map.entry(rs.getString(1), new Selector(rs.getString(2), rs.getString(3))))
           .forEach(e -> selectors.computeIfAbsent(e.getKey(), k -> new TreeSet<>()).add(e.getValue()));
-      // A binding lasts while its SPIFFE ID still has a registration entry and its node's agent
-      // is still attested: deleting the entry or evicting the agent withdraws it, so the
-      // kernels stop accepting that identity from that node.
-      List<Binding> bindings = h.createQuery("SELECT b.handle, n.identity, b.spiffe_id,"
+      // A binding lasts while its node's agent is still attested and still authorized for a
+      // live registration entry with its SPIFFE ID, by SPIRE's rule (AuthorizedEntries): the
+      // entry's parent is the agent, or a node alias whose selectors are a non-empty subset of
+      // the agent's node selectors, or, recursively, an entry the agent is authorized for.
+      // Deleting the entry, moving it to another parent or evicting the agent withdraws the
+      // binding, so the kernels stop accepting that identity from that node.
+      List<Binding> bindings = h.createQuery("WITH RECURSIVE"
+              + " live AS (SELECT id, spiffe_id, parent_id FROM registered_entries"
+              + "   WHERE expires_at = 0 OR expires_at > :now),"
+              + " hosts (agent_id, spiffe_id) AS ("
+              + "   SELECT k.agent_id, e.spiffe_id FROM node_keys k JOIN live e ON e.parent_id = k.agent_id"
+              + "   UNION"
+              + "   SELECT k.agent_id, e.spiffe_id FROM node_keys k JOIN live e ON e.parent_id = :server"
+              + "     WHERE EXISTS (SELECT 1 FROM entry_selectors s WHERE s.entry_id = e.id)"
+              + "     AND NOT EXISTS (SELECT 1 FROM entry_selectors s WHERE s.entry_id = e.id"
+              + "       AND NOT EXISTS (SELECT 1 FROM node_selectors ns WHERE ns.spiffe_id = k.agent_id"
+              + "         AND ns.type = s.type AND ns.value = s.value))"
+              + "   UNION"
+              + "   SELECT h.agent_id, e.spiffe_id FROM hosts h JOIN live e ON e.parent_id = h.spiffe_id)"
+              + " SELECT b.handle, n.identity, b.spiffe_id,"
               + " b.node_index FROM identity_handles b"
               + " JOIN identity_numbers n ON n.spiffe_id = b.spiffe_id"
               + " JOIN node_keys k ON k.node_index = b.node_index"
-              + " WHERE EXISTS (SELECT 1 FROM registered_entries e WHERE e.spiffe_id = b.spiffe_id)"
+              + " WHERE EXISTS (SELECT 1 FROM hosts x WHERE x.agent_id = k.agent_id"
+              + "   AND x.spiffe_id = b.spiffe_id)"
               + " AND EXISTS (SELECT 1 FROM attested_nodes a WHERE a.spiffe_id = k.agent_id)"
               + " ORDER BY b.handle")
+          .bind("now", now).bind("server", serverId)
           .map((rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2), rs.getString(3),
               rs.getInt(4), List.copyOf(selectors.getOrDefault(rs.getString(3), new TreeSet<>()))))
           .list();

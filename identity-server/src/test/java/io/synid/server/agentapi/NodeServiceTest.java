@@ -246,8 +246,12 @@ class NodeServiceTest {
     assertThat(a.node().getDirectory(GetDirectoryRequest.newBuilder()
         .setKnownRevision(d.getRevision()).build()).getUnchanged()).isTrue();
 
-    // Deleting the entry withdraws its identity from the directory (a new revision).
+    // Deleting the entry withdraws its identity from the directory (a new revision), once the
+    // server's one-second reading of the directory has been renewed.
     server.datastore().entries().delete(db.id());
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        !a.node().getDirectory(GetDirectoryRequest.newBuilder().setKnownRevision(d.getRevision())
+            .build()).getUnchanged());
     GetDirectoryResponse afterDelete = a.node().getDirectory(GetDirectoryRequest.newBuilder()
         .setKnownRevision(d.getRevision()).build());
     assertThat(afterDelete.getUnchanged()).isFalse();

@@ -25,6 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class NodeDirectoryStoreTest {
   @TempDir Path tmp;
 
+  private static final String SERVER = "spiffe://example.org/spire/server";
+
   static List<DatastoreConfig.Kind> kinds() {
     return TestDatastores.kinds();
   }
@@ -144,8 +146,8 @@ class NodeDirectoryStoreTest {
   void theDirectoryCarriesKeysBindingsAndEntrySelectors(DatastoreConfig.Kind kind) throws Exception {
     try (Datastore ds = TestDatastores.open(kind, tmp, Clock.systemUTC())) {
       NodeDirectoryStore dir = ds.directory();
-      assertThat(dir.directory()).isEqualTo(new NodeDirectoryStore.Directory(0, List.of(), List.of()));
-      ds.entries().create(new RegistrationEntry("", "spiffe://example.org/web", "spiffe://example.org/node",
+      assertThat(dir.directory(SERVER)).isEqualTo(new NodeDirectoryStore.Directory(0, List.of(), List.of()));
+      ds.entries().create(new RegistrationEntry("", "spiffe://example.org/web", "spiffe://example.org/spire/agent/x/a",
           List.of(new Selector("unix", "uid:1000")), 0, 0, List.of(), false, false, 0, List.of(), 0, false, "", 0));
       ds.entries().create(new RegistrationEntry("", "spiffe://example.org/web", "spiffe://example.org/node2",
           List.of(new Selector("k8s", "ns:web"), new Selector("unix", "uid:1000")), 0, 0, List.of(), false, false, 0,
@@ -155,7 +157,7 @@ class NodeDirectoryStoreTest {
       int index = dir.register("spiffe://example.org/spire/agent/x/a", key(1), List.of("10.1.0.0/24")).nodeIndex();
       Binding web = ((Allocation.Allocated) dir.allocate(index, List.of("spiffe://example.org/web",
           "spiffe://example.org/db")).get(0)).binding();
-      NodeDirectoryStore.Directory d = dir.directory();
+      NodeDirectoryStore.Directory d = dir.directory(SERVER);
       assertThat(d.revision()).isEqualTo(2);
       assertThat(d.nodes()).extracting(NodeDirectoryStore.NodeKey::agentId, NodeDirectoryStore.NodeKey::nodeIndex,
           NodeDirectoryStore.NodeKey::addresses)
@@ -190,13 +192,59 @@ class NodeDirectoryStoreTest {
 
       ds.nodes().delete("spiffe://example.org/spire/agent/x/2");
       assertThat(dir.register("spiffe://example.org/spire/agent/x/4", key(4), List.of()).nodeIndex()).isEqualTo(2);
-      NodeDirectoryStore.Directory d = dir.directory();
+      NodeDirectoryStore.Directory d = dir.directory(SERVER);
       assertThat(d.nodes()).extracting(NodeDirectoryStore.NodeKey::agentId).containsExactly(
           "spiffe://example.org/spire/agent/x/1", "spiffe://example.org/spire/agent/x/4",
           "spiffe://example.org/spire/agent/x/3");
       assertThat(d.bindings()).extracting(Binding::spiffeId)
           .containsExactly("spiffe://example.org/w/1", "spiffe://example.org/w/3");
       assertThat(dir.node("spiffe://example.org/spire/agent/x/2")).isEmpty();
+    }
+  }
+
+  private static RegistrationEntry entry(String id, String parent, long expiresAt, Selector... selectors) {
+    return new RegistrationEntry("", "spiffe://example.org" + id, parent, List.of(selectors), 0, 0,
+        List.of(), false, false, expiresAt, List.of(), 0, false, "", 0);
+  }
+
+  @ParameterizedTest
+  @MethodSource("kinds")
+  void aBindingLastsWhileTheNodeIsAuthorizedForItsIdentity(DatastoreConfig.Kind kind) throws Exception {
+    try (Datastore ds = TestDatastores.open(kind, tmp, Clock.systemUTC())) {
+      NodeDirectoryStore dir = ds.directory();
+      String a = "spiffe://example.org/spire/agent/x/a";
+      String b = "spiffe://example.org/spire/agent/x/b";
+      ds.nodes().put(new AttestedNode(a, "x", "sa", 0, "", 0, false, "", 0, List.of()));
+      ds.nodes().put(new AttestedNode(b, "x", "sb", 0, "", 0, false, "", 0,
+          List.of(new Selector("x", "zone:1"), new Selector("x", "rack:7"))));
+      int ia = dir.register(a, key(1), List.of()).nodeIndex();
+      int ib = dir.register(b, key(2), List.of()).nodeIndex();
+      Selector uid = new Selector("unix", "uid:1");
+      RegistrationEntry web = ds.entries().create(entry("/web", a, 0, uid));
+      // A node alias b matches (its selectors a subset of b's), an entry under it, one under that.
+      ds.entries().create(entry("/zone1", SERVER, 0, new Selector("x", "zone:1")));
+      ds.entries().create(entry("/api", "spiffe://example.org/zone1", 0, uid));
+      ds.entries().create(entry("/api-sidecar", "spiffe://example.org/api", 0, uid));
+      // An alias whose selectors are not all b's, and an expired entry.
+      ds.entries().create(entry("/zone2", SERVER, 0, new Selector("x", "zone:1"), new Selector("x", "zone:2")));
+      ds.entries().create(entry("/other", "spiffe://example.org/zone2", 0, uid));
+      ds.entries().create(entry("/old", a, 1, uid));
+      for (String id : List.of("/web", "/api", "/other", "/old")) {
+        dir.allocate(ia, List.of("spiffe://example.org" + id));
+      }
+      for (String id : List.of("/web", "/zone1", "/api", "/api-sidecar", "/other")) {
+        dir.allocate(ib, List.of("spiffe://example.org" + id));
+      }
+      assertThat(dir.directory(SERVER).bindings()).extracting(b2 -> b2.nodeIndex() + " " + b2.spiffeId())
+          .containsExactlyInAnyOrder(ia + " spiffe://example.org/web", ib + " spiffe://example.org/zone1",
+              ib + " spiffe://example.org/api", ib + " spiffe://example.org/api-sidecar");
+
+      // /web moves from a to b: a's binding goes, b's appears.
+      ds.entries().update(new RegistrationEntry(web.id(), web.spiffeId(), b, web.selectors(), 0, 0,
+          List.of(), false, false, 0, List.of(), 0, false, "", 0));
+      assertThat(dir.directory(SERVER).bindings()).extracting(b2 -> b2.nodeIndex() + " " + b2.spiffeId())
+          .containsExactlyInAnyOrder(ib + " spiffe://example.org/web", ib + " spiffe://example.org/zone1",
+              ib + " spiffe://example.org/api", ib + " spiffe://example.org/api-sidecar");
     }
   }
 }
