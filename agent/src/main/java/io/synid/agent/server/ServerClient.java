@@ -88,8 +88,15 @@ public final class ServerClient implements AutoCloseable, io.synid.agent.handsha
     } catch (javax.net.ssl.SSLException e) {
       throw new ServerApiException("cannot set up TLS to the server: " + e.getMessage(), e, false);
     }
-    return NettyChannelBuilder.forAddress(host, port).sslContext(context).build();
+    // The node directory is one message (every node key and identity binding of the trust
+    // domain): about 100 bytes per binding, so gRPC's default 4 MiB would cap a fleet at some
+    // 40,000 bindings.
+    return NettyChannelBuilder.forAddress(host, port).sslContext(context)
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
   }
+
+  /** Largest message accepted from the server (64 MiB; see the node directory). */
+  static final int MAX_MESSAGE_BYTES = 64 << 20;
 
   /** Uses {@code chain} (leaf first) and its key for every authenticated call from now on. */
   public synchronized void useAgentSvid(KeyPair key, List<X509Certificate> chain)
