@@ -86,6 +86,8 @@ public final class HandshakeController implements AutoCloseable {
   private List<IdentityBinding> bindings = List.of();
   private long policyVersion;
   private PolicySet policies = new PolicySet(0, List.of());
+  /** The last policy set's sources, parsed: a change re-reads only the policies it touches. */
+  private final PolicyParser.Cache parsedPolicies = new PolicyParser.Cache();
   private Map<String, String> modeOverrides = Map.of();
   private List<LocalWorkload> installedWorkloads = List.of();
   private int installedEpoch = Integer.MIN_VALUE;
@@ -183,7 +185,7 @@ public final class HandshakeController implements AutoCloseable {
           sources.add(PolicySource.of(doc.getName(), doc.getYaml()));
         }
         policies = sources.isEmpty() ? new PolicySet(fetched.getVersion(), List.of())
-            : PolicyParser.parse(fetched.getVersion(), sources);
+            : PolicyParser.parse(fetched.getVersion(), sources, parsedPolicies);
         policyVersion = fetched.getVersion();
         modeOverrides = Map.copyOf(fetched.getModeOverridesMap());
         changed = true;

@@ -47,6 +47,9 @@ public final class PolicyService extends PolicyGrpc.PolicyImplBase {
   private final PolicyStore policies;
   private final FlowStore flows;
   private final EntryStore entries;
+  /** The stored policies as last parsed: an apply re-reads only what changed. */
+  private final io.synid.policy.parse.PolicyParser.Cache parsed =
+      new io.synid.policy.parse.PolicyParser.Cache();
 
   public PolicyService(PolicyStore policies, FlowStore flows, EntryStore entries) {
     this.policies = policies;
@@ -67,7 +70,7 @@ public final class PolicyService extends PolicyGrpc.PolicyImplBase {
     long version;
     try {
       version = policies.update(current -> {
-        plan[0] = PolicyChanges.apply(current, source);
+        plan[0] = PolicyChanges.apply(current, source, parsed);
         return plan[0].change();
       });
     } catch (InvalidPolicyException e) {

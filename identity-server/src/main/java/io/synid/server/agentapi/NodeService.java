@@ -98,6 +98,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   private final Clock clock;
   private final ChangeWatch changes;
   private volatile CachedDirectory directoryCache;
+  private volatile GetPoliciesResponse policyCache;
 
   NodeService(Datastore datastore, AuthorizedEntries authorized, AuditLog audit, Clock clock,
       ChangeWatch changes) {
@@ -316,15 +317,26 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   @Override
   public void getPolicies(GetPoliciesRequest request, StreamObserver<GetPoliciesResponse> out) {
     AgentCaller.current();
-    PolicyStore.PolicyState state = policies.state();
-    GetPoliciesResponse.Builder response = GetPoliciesResponse.newBuilder()
-        .setVersion(state.version())
-        .setUnchanged(request.getKnownVersion() == state.version());
-    if (!response.getUnchanged()) {
+    long version = policies.version();
+    if (request.getKnownVersion() == version) {
+      out.onNext(GetPoliciesResponse.newBuilder().setVersion(version).setUnchanged(true).build());
+      out.onCompleted();
+      return;
+    }
+    GetPoliciesResponse cached = policyCache;
+    if (cached == null || cached.getVersion() != version) {
+      // Every agent fetches each new version once: build it once (a large set is a few MB).
+      PolicyStore.PolicyState state = policies.state();
+      GetPoliciesResponse.Builder response = GetPoliciesResponse.newBuilder()
+          .setVersion(state.version());
       state.policies().values().forEach(p -> response.addPolicies(PolicyService.document(p)));
       response.putAllModeOverrides(state.modes());
+      cached = response.build();
+      policyCache = cached;
     }
-    out.onNext(response.build());
+    out.onNext(request.getKnownVersion() == cached.getVersion()
+        ? GetPoliciesResponse.newBuilder().setVersion(cached.getVersion()).setUnchanged(true).build()
+        : cached);
     out.onCompleted();
   }
 

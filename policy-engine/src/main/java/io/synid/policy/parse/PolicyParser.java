@@ -67,12 +67,44 @@ public final class PolicyParser {
      * @throws InvalidPolicyException listing every error
      */
     public static PolicySet parse(long version, List<PolicySource> sources) throws InvalidPolicyException {
+        return parse(version, sources, null);
+    }
+
+    /**
+     * Parses several sources like {@link #parse(long, List)}, with the same result and errors, but
+     * takes the policies of every source equal (name and bytes) to one of {@code cache}'s from
+     * there instead of reading it again; the checks across sources (unique names, one mode per
+     * set of protected workloads, the rule limit) still run over all of them. After a parse
+     * without errors the cache holds exactly that parse's sources.
+     *
+     * @param cache the previous parse's sources, or null
+     * @throws InvalidPolicyException listing every error
+     */
+    public static PolicySet parse(long version, List<PolicySource> sources, Cache cache)
+            throws InvalidPolicyException {
         Run run = new Run();
+        run.cached = cache == null ? Map.of() : cache.entries;
         List<Policy> policies = run.all(sources);
         if (!run.errors.isEmpty()) {
             throw new InvalidPolicyException(run.errors);
         }
+        if (cache != null) {
+            cache.entries = Map.copyOf(run.parsed);
+        }
         return PolicySet.of(version, policies);
+    }
+
+    /**
+     * The sources of the last parse that used it and their policies, so that parsing a large set
+     * again after a small change reads only what changed. Safe to share between threads.
+     */
+    public static final class Cache {
+        private volatile Map<PolicySource, List<Policy>> entries = Map.of();
+
+        /** How many sources it holds. */
+        public int size() {
+            return entries.size();
+        }
     }
 
     /** One parse: the errors collected so far and the cross-document checks. */
@@ -83,6 +115,9 @@ public final class PolicyParser {
         final Map<String, String> names = new HashMap<>();
         final Map<Set<IdentityMatcher>, Mode> modes = new HashMap<>();
         final Map<Set<IdentityMatcher>, String> modeOwners = new HashMap<>();
+        Map<PolicySource, List<Policy>> cached = Map.of();
+        /** Each source of this parse with the policies read from it. */
+        final Map<PolicySource, List<Policy>> parsed = new java.util.LinkedHashMap<>();
 
         void error(int line, int column, String path, String message) {
             if (errors.size() >= MAX_ERRORS) {
@@ -109,6 +144,14 @@ public final class PolicyParser {
                     error(0, 0, "", "file is " + s.size() + " bytes; at most " + MAX_FILE_BYTES + " are accepted");
                     continue;
                 }
+                List<Policy> known = cached.get(s);
+                if (known != null) {
+                    read.put(s, null);
+                    for (Policy p : known) {
+                        rules += p.ingress().size();
+                    }
+                    continue;
+                }
                 try {
                     List<YamlNode> docs = YamlReader.read(s.bytes());
                     if (docs.isEmpty()) {
@@ -130,10 +173,21 @@ public final class PolicyParser {
             for (Map.Entry<PolicySource, List<YamlNode>> e : read.entrySet()) {
                 file = e.getKey().name();
                 List<YamlNode> docs = e.getValue();
-                for (int i = 0; i < docs.size(); i++) {
-                    String prefix = docs.size() > 1 ? "[" + i + "]" : "";
-                    policy(docs.get(i), prefix).ifPresent(out::add);
+                List<Policy> fromSource = new ArrayList<>();
+                if (docs == null) {
+                    for (Policy p : cached.get(e.getKey())) {
+                        if (crossChecks(p.name(), p.mode(), p.appliesTo(), null, null, "")) {
+                            fromSource.add(p);
+                        }
+                    }
+                } else {
+                    for (int i = 0; i < docs.size(); i++) {
+                        String prefix = docs.size() > 1 ? "[" + i + "]" : "";
+                        policy(docs.get(i), prefix).ifPresent(fromSource::add);
+                    }
                 }
+                parsed.put(e.getKey(), List.copyOf(fromSource));
+                out.addAll(fromSource);
             }
             return out;
         }
@@ -205,26 +259,40 @@ public final class PolicyParser {
                 error(m, prefix, "missing required field 'applies_to'");
             }
             if (name.isPresent()) {
-                String where = file + ":" + nameEntry.value().line();
-                String first = names.putIfAbsent(name.get(), where);
-                if (first != null) {
-                    error(nameEntry.value(), join(prefix, "name"), "duplicate policy name '" + name.get() + "' (first at " + first + ")");
-                }
-            }
-            if (mode.isPresent() && appliesTo != null && !appliesTo.isEmpty() && name.isPresent()) {
-                Set<IdentityMatcher> key = Set.copyOf(appliesTo);
-                Mode other = modes.putIfAbsent(key, mode.get());
-                if (other != null && other != mode.get()) {
-                    error(modeEntry.value(), join(prefix, "mode"), "mode " + mode.get().yamlName()
-                            + " contradicts policy '" + modeOwners.get(key) + "', which applies to the same workloads in "
-                            + other.yamlName() + " mode");
-                }
-                modeOwners.putIfAbsent(key, name.get());
+                crossChecks(name.get(), mode.orElse(null), appliesTo, nameEntry.value(),
+                        modeEntry == null ? null : modeEntry.value(), prefix);
             }
             if (errors.size() != before) {
                 return Optional.empty();
             }
             return Optional.of(new Policy(name.orElseThrow(), mode.orElseThrow(), appliesTo, ingress));
+        }
+
+        /**
+         * The checks across policies: a name used once, one mode per set of protected
+         * workloads. The nodes locate errors (null for a policy taken from the cache: line 0).
+         * Returns whether the policy passed.
+         */
+        private boolean crossChecks(String name, Mode mode, List<IdentityMatcher> appliesTo,
+                YamlNode nameNode, YamlNode modeNode, String prefix) {
+            int before = errors.size();
+            String where = file + ":" + (nameNode == null ? 0 : nameNode.line());
+            String first = names.putIfAbsent(name, where);
+            if (first != null) {
+                error(nameNode == null ? 0 : nameNode.line(), nameNode == null ? 0 : nameNode.column(),
+                        join(prefix, "name"), "duplicate policy name '" + name + "' (first at " + first + ")");
+            }
+            if (mode != null && appliesTo != null && !appliesTo.isEmpty()) {
+                Set<IdentityMatcher> key = Set.copyOf(appliesTo);
+                Mode other = modes.putIfAbsent(key, mode);
+                if (other != null && other != mode) {
+                    error(modeNode == null ? 0 : modeNode.line(), modeNode == null ? 0 : modeNode.column(),
+                            join(prefix, "mode"), "mode " + mode.yamlName() + " contradicts policy '"
+                            + modeOwners.get(key) + "', which applies to the same workloads in " + other.yamlName() + " mode");
+                }
+                modeOwners.putIfAbsent(key, name);
+            }
+            return errors.size() == before;
         }
 
         private void unknown(YamlNode.Entry e, String prefix, List<String> expected) {

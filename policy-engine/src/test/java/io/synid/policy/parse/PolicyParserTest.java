@@ -221,4 +221,47 @@ class PolicyParserTest {
         }
         assertThat(unexpected).isEmpty();
     }
+
+    private static PolicySource protecting(String name, String mode, String id, int port) {
+        return PolicySource.of(name + ".yaml", "name: " + name + "\nmode: " + mode
+                + "\napplies_to: {spiffe_id: " + id + "}\ningress:\n  - from: [{spiffe_id: spiffe://td/c}]\n    ports: ["
+                + port + "]\n");
+    }
+
+    @Test
+    void aCachedParseGivesTheSameSetAndStillChecksAcrossSources() throws Exception {
+        List<PolicySource> sources = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            sources.add(protecting("p" + i, "enforce", "spiffe://td/w" + i, 1000 + i));
+        }
+        PolicyParser.Cache cache = new PolicyParser.Cache();
+        PolicySet first = PolicyParser.parse(3, sources, cache);
+        assertThat(first).isEqualTo(PolicyParser.parse(3, sources));
+        assertThat(cache.size()).isEqualTo(50);
+
+        // One source changed, one added: the same set as an uncached parse.
+        sources.set(7, protecting("p7", "enforce", "spiffe://td/w7", 7777));
+        sources.add(protecting("q", "monitor", "spiffe://td/q", 80));
+        assertThat(PolicyParser.parse(4, sources, cache)).isEqualTo(PolicyParser.parse(4, sources));
+        assertThat(cache.size()).isEqualTo(51);
+
+        // A new source contradicting a cached one is refused with the uncached parse's message,
+        // and the cache keeps the last good parse.
+        List<PolicySource> conflicting = new ArrayList<>(sources);
+        conflicting.add(protecting("late", "monitor", "spiffe://td/w3", 9));
+        String expected = "late.yaml:2:7: mode: mode monitor contradicts policy 'p3', which applies to the same workloads in enforce mode";
+        assertThatThrownBy(() -> PolicyParser.parse(5, conflicting, cache))
+                .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors())
+                        .extracting(PolicyError::toString).containsExactly(expected));
+        assertThatThrownBy(() -> PolicyParser.parse(5, conflicting))
+                .isInstanceOfSatisfying(InvalidPolicyException.class, e -> assertThat(e.errors())
+                        .extracting(PolicyError::toString).containsExactly(expected));
+        assertThat(cache.size()).isEqualTo(51);
+
+        // Duplicate names across cached sources are still found.
+        List<PolicySource> duplicate = new ArrayList<>(sources);
+        duplicate.add(PolicySource.of("copy.yaml", "name: p1\nmode: enforce\napplies_to: {spiffe_id: spiffe://td/x}\n"));
+        assertThatThrownBy(() -> PolicyParser.parse(6, duplicate, cache))
+                .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("duplicate policy name 'p1'");
+    }
 }
