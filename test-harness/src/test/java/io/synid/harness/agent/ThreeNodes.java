@@ -91,6 +91,11 @@ final class ThreeNodes implements AutoCloseable {
 
   /** Starts node {@code node}'s agent with the datapath on its cgroup subtree. */
   AgentDaemon startAgent(int node) throws Exception {
+    return startAgent(node, "{forwardToServer: true}");
+  }
+
+  /** {@link #startAgent(int)} with another {@code audit:} configuration (YAML flow mapping). */
+  AgentDaemon startAgent(int node, String audit) throws Exception {
     String token = h.joinToken();
     tokens.add(token);
     String name = "agent" + node;
@@ -98,7 +103,7 @@ final class ThreeNodes implements AutoCloseable {
         + "/32], lifetime: failOpen, pinDirectory: /sys/fs/bpf/" + tag + "n" + node + "}";
     AgentDaemon agent = h.startAgent(name, h.agentConfig(name, "{joinToken: " + token + "}",
         h.writeBootstrapBundle(), h.agentApiPort, "1s") + "handshake: " + handshake + "\n"
-        + "audit: {forwardToServer: true}\n");
+        + "audit: " + audit + "\n");
     agents.add(agent);
     return agent;
   }
@@ -140,14 +145,33 @@ final class ThreeNodes implements AutoCloseable {
    */
   Process startWorkload(int node, String name, int uid, String... args) throws Exception {
     Path cgroup = Files.createDirectories(nodeCgroup(node).resolve(name));
-    Path out = h.dir.resolve("n" + node + "-" + name + ".out");
-    return h.start(-1, out, workloadCommand(cgroup, node, uid, args));
+    return startWorkloadIn(cgroup, node, uid, h.dir.resolve("n" + node + "-" + name + ".out"),
+        args);
   }
 
   /** Runs a short workload command (a client) to completion in an existing workload's cgroup. */
   Map<String, Object> runClient(int node, String name, int uid, Duration timeout, String... args)
       throws Exception {
-    Path cgroup = nodeCgroup(node).resolve(name);
+    return runClientIn(nodeCgroup(node).resolve(name), node, uid, timeout, args);
+  }
+
+  /**
+   * A cgroup beside the node cgroups, under the same root: processes in it run in a node's
+   * namespace but no node's datapath sees their sockets (plain TCP on the same devices).
+   */
+  Path outsideCgroup(String name) throws IOException {
+    return Files.createDirectories(cgroupRoot.resolve(name));
+  }
+
+  /** Starts a long-running workload process in {@code cgroup}, in the node's namespace. */
+  Process startWorkloadIn(Path cgroup, int node, int uid, Path out, String... args)
+      throws Exception {
+    return h.start(-1, out, workloadCommand(cgroup, node, uid, args));
+  }
+
+  /** Runs a short workload command to completion in {@code cgroup}, in the node's namespace. */
+  Map<String, Object> runClientIn(Path cgroup, int node, int uid, Duration timeout,
+      String... args) throws Exception {
     return AgentHarness.json(h.run(-1, timeout, workloadCommand(cgroup, node, uid, args)));
   }
 
