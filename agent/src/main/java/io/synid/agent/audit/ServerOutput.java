@@ -27,9 +27,13 @@ public final class ServerOutput implements AuditOutput {
     return true;
   }
 
+  /**
+   * The identity server refuses a ForwardAudit call of more than 1000 records (INVALID_ARGUMENT,
+   * {@code NodeService.MAX_RECORDS_PER_CALL}); a larger batch would be retried unchanged forever.
+   */
   @Override
   public int maxBatchRecords() {
-    return 2000;
+    return 1000;
   }
 
   @Override

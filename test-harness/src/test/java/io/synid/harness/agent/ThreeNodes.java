@@ -96,6 +96,14 @@ final class ThreeNodes implements AutoCloseable {
 
   /** Starts node {@code node}'s agent with the given sync interval (e.g. "1s", "1h"). */
   AgentDaemon startAgent(int node, String syncInterval) throws Exception {
+    return startAgent(node, syncInterval, "{forwardToServer: true}");
+  }
+
+  /**
+   * {@link #startAgent(int, String)} with another {@code audit:} configuration (a YAML flow
+   * mapping).
+   */
+  AgentDaemon startAgent(int node, String syncInterval, String audit) throws Exception {
     String token = tokens.size() >= node ? tokens.get(node - 1) : h.joinToken();
     if (tokens.size() < node) {
       tokens.add(token);
@@ -105,7 +113,7 @@ final class ThreeNodes implements AutoCloseable {
         + "/32], lifetime: failOpen, pinDirectory: /sys/fs/bpf/" + tag + "n" + node + "}";
     AgentDaemon agent = h.startAgent(name, h.agentConfig(name, "{joinToken: " + token + "}",
         h.writeBootstrapBundle(), h.agentApiPort, syncInterval) + "handshake: " + handshake + "\n"
-        + "audit: {forwardToServer: true}\n");
+        + "audit: " + audit + "\n");
     agents.add(agent);
     return agent;
   }
@@ -159,14 +167,33 @@ final class ThreeNodes implements AutoCloseable {
    */
   Process startWorkload(int node, String name, int uid, String... args) throws Exception {
     Path cgroup = Files.createDirectories(nodeCgroup(node).resolve(name));
-    Path out = h.dir.resolve("n" + node + "-" + name + ".out");
-    return h.start(-1, out, workloadCommand(cgroup, node, uid, args));
+    return startWorkloadIn(cgroup, node, uid, h.dir.resolve("n" + node + "-" + name + ".out"),
+        args);
   }
 
   /** Runs a short workload command (a client) to completion in an existing workload's cgroup. */
   Map<String, Object> runClient(int node, String name, int uid, Duration timeout, String... args)
       throws Exception {
-    Path cgroup = nodeCgroup(node).resolve(name);
+    return runClientIn(nodeCgroup(node).resolve(name), node, uid, timeout, args);
+  }
+
+  /**
+   * A cgroup beside the node cgroups, under the same root: processes in it run in a node's
+   * namespace but no node's datapath sees their sockets (plain TCP on the same devices).
+   */
+  Path outsideCgroup(String name) throws IOException {
+    return Files.createDirectories(cgroupRoot.resolve(name));
+  }
+
+  /** Starts a long-running workload process in {@code cgroup}, in the node's namespace. */
+  Process startWorkloadIn(Path cgroup, int node, int uid, Path out, String... args)
+      throws Exception {
+    return h.start(-1, out, workloadCommand(cgroup, node, uid, args));
+  }
+
+  /** Runs a short workload command to completion in {@code cgroup}, in the node's namespace. */
+  Map<String, Object> runClientIn(Path cgroup, int node, int uid, Duration timeout,
+      String... args) throws Exception {
     return AgentHarness.json(h.run(-1, timeout, workloadCommand(cgroup, node, uid, args)));
   }
 
