@@ -2,6 +2,7 @@ package io.synid.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.BindableService;
@@ -29,7 +30,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -181,14 +184,83 @@ public final class IdentityServer implements AutoCloseable {
    */
   static ObjectNode summarize(Message request) {
     try {
-      String json = JsonFormat.printer().preservingProtoFieldNames().print(request);
+      // Long repeated fields go before printing: a ForwardAudit call carries up to 1,000
+      // records, and printing them only to drop them cost more than storing them.
+      Map<List<Object>, Integer> counts = new LinkedHashMap<>();
+      Message trimmed = trim(request, List.of(), counts);
+      String json = JsonFormat.printer().preservingProtoFieldNames().print(trimmed);
       ObjectNode node = (ObjectNode) JSON.readTree(json);
+      for (Map.Entry<List<Object>, Integer> c : counts.entrySet()) {
+        countAt(node, c.getKey(), c.getValue());
+      }
       scrub(node);
       return node;
     } catch (Exception e) {
       ObjectNode node = JSON.createObjectNode();
       node.put("unparsed", request.getDescriptorForType().getFullName());
       return node;
+    }
+  }
+
+  /**
+   * {@code m} without its bulky and long repeated fields (at any depth), whose lengths go to
+   * {@code counts} by path (field names, and indexes into short repeated message fields).
+   */
+  private static Message trim(Message m, List<Object> path, Map<List<Object>, Integer> counts) {
+    Message.Builder builder = null;
+    for (Map.Entry<Descriptors.FieldDescriptor, Object> e : m.getAllFields().entrySet()) {
+      Descriptors.FieldDescriptor f = e.getKey();
+      boolean message = f.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE
+          && !f.isMapField();
+      List<Object> at = new ArrayList<>(path);
+      at.add(f.getName());
+      if (f.isRepeated() && !f.isMapField()) {
+        int n = m.getRepeatedFieldCount(f);
+        if (n > 20 || BULK_FIELDS.contains(f.getName())) {
+          builder = builder != null ? builder : m.toBuilder();
+          builder.clearField(f);
+          counts.put(List.copyOf(at), n);
+          continue;
+        }
+        for (int i = 0; message && i < n; i++) {
+          Message item = (Message) m.getRepeatedField(f, i);
+          List<Object> itemPath = new ArrayList<>(at);
+          itemPath.add(i);
+          Message t = trim(item, itemPath, counts);
+          if (t != item) {
+            builder = builder != null ? builder : m.toBuilder();
+            builder.setRepeatedField(f, i, t);
+          }
+        }
+      } else if (message) {
+        Message value = (Message) e.getValue();
+        Message t = trim(value, at, counts);
+        if (t != value) {
+          builder = builder != null ? builder : m.toBuilder();
+          builder.setField(f, t);
+        }
+      }
+    }
+    return builder == null ? m : builder.build();
+  }
+
+  /** Puts {@code <field>_count} where the removed field was. */
+  private static void countAt(ObjectNode root, List<Object> path, int count) {
+    com.fasterxml.jackson.databind.JsonNode node = root;
+    for (int i = 0; i < path.size() - 1 && node != null; i++) {
+      Object step = path.get(i);
+      if (step instanceof Integer index) {
+        node = node.get(index);
+      } else {
+        com.fasterxml.jackson.databind.JsonNode next = node.get((String) step);
+        if (next == null && node instanceof ObjectNode o) {
+          next = o.putObject((String) step);
+        }
+        node = next;
+      }
+    }
+    if (node instanceof ObjectNode o) {
+      o.put(path.get(path.size() - 1) + "_count", count);
     }
   }
 
