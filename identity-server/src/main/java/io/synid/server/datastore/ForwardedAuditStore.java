@@ -69,6 +69,12 @@ public final class ForwardedAuditStore {
               + " acknowledged_through WHERE agent_id = :a")
           .bind("a", agentId).execute();
       long through = progress(h, agentId).orElseThrow();
+      // New records in one prepared batch (one statement, executed per row by the driver): a
+      // statement per record cost more than the row itself.
+      org.jdbi.v3.core.statement.PreparedBatch batch = h.prepareBatch("INSERT INTO forwarded_audit"
+          + " (agent_id, sequence, record, received_at) VALUES (:a, :s, :r, :t)"
+          + " ON CONFLICT DO NOTHING");
+      List<Integer> batched = new java.util.ArrayList<>();
       for (int i = 0; i < records.size(); i++) {
         long sequence = firstSequence + i;
         if (sequence <= through) {
@@ -81,11 +87,17 @@ public final class ForwardedAuditStore {
           }
           continue;
         }
-        int inserted = h.createUpdate("INSERT INTO forwarded_audit (agent_id, sequence, record,"
-                + " received_at) VALUES (:a, :s, :r, :t) ON CONFLICT DO NOTHING")
-            .bind("a", agentId).bind("s", sequence).bind("r", records.get(i)).bind("t", now)
-            .execute();
-        if (inserted == 0) {
+        batch.bind("a", agentId).bind("s", sequence).bind("r", records.get(i)).bind("t", now)
+            .add();
+        batched.add(i);
+      }
+      int[] inserted = batched.isEmpty() ? new int[0] : batch.execute();
+      for (int k = 0; k < inserted.length; k++) {
+        if (inserted[k] != 1) {
+          // Already there (an earlier call stored it without being acknowledged), or a driver
+          // that does not count batched rows: is it the same text?
+          int i = batched.get(k);
+          long sequence = firstSequence + i;
           String stored = h.createQuery("SELECT record FROM forwarded_audit"
                   + " WHERE agent_id = :a AND sequence = :s")
               .bind("a", agentId).bind("s", sequence).mapTo(String.class).one();

@@ -62,8 +62,11 @@ import jnr.ffi.Pointer;
  * connection records the agents wrote.
  *
  * <p>Usage: {@code EndToEndBenchmark [connections per block] [rounds] [--out FILE]
- * [--no-forward]} (defaults 2000 and 15; {@code --no-forward}: audit to the file only, to tell
- * the identity server's share of the JVM's work, which in production runs elsewhere). Per-round values go to standard error. Everything (namespaces, cgroups, processes,
+ * [--no-forward] [--workload-cpus LIST]} (defaults 2000 and 15; {@code --no-forward}: audit to
+ * the file only, to tell the identity server's share of the JVM's work, which in production
+ * runs elsewhere; {@code --workload-cpus}: run the workloads on these CPUs, e.g. {@code 1} with
+ * this JVM started under {@code taskset -c 0}, so that the agents' audit work runs beside the
+ * connections instead of between them, as on a node with a core to spare). Per-round values go to standard error. Everything (namespaces, cgroups, processes,
  * bpffs pin directories) is removed at the end, also after a failure or an interrupt.
  */
 public final class EndToEndBenchmark {
@@ -130,6 +133,9 @@ public final class EndToEndBenchmark {
   private Side plain;
   private Side synid;
 
+  /** Where the workload processes run ({@code --workload-cpus}), null for everywhere. */
+  private String workloadCpus;
+
   private EndToEndBenchmark(int perBlock, int rounds, boolean forward) {
     this.perBlock = perBlock;
     this.rounds = rounds;
@@ -140,11 +146,14 @@ public final class EndToEndBenchmark {
     List<String> positional = new ArrayList<>();
     Path out = null;
     boolean forward = true;
+    String workloadCpus = null;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--out")) {
         out = Path.of(args[++i]);
       } else if (args[i].equals("--no-forward")) {
         forward = false;
+      } else if (args[i].equals("--workload-cpus")) {
+        workloadCpus = args[++i];
       } else {
         positional.add(args[i]);
       }
@@ -152,6 +161,7 @@ public final class EndToEndBenchmark {
     int perBlock = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 2000;
     int rounds = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 15;
     EndToEndBenchmark benchmark = new EndToEndBenchmark(perBlock, rounds, forward);
+    benchmark.workloadCpus = workloadCpus;
     Thread hook = new Thread(benchmark::close, "cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
     int status = 1;
@@ -184,6 +194,7 @@ public final class EndToEndBenchmark {
     h = new AgentHarness();
     h.startServer(Optional.empty());
     nodes = new ThreeNodes(h);
+    nodes.workloadCpus = workloadCpus;
     nodes.buildNetwork();
     for (int node = 1; node <= 2; node++) {
       // No TIME_WAIT sockets: the client closes first and tens of thousands of connections a

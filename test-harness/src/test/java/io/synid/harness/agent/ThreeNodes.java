@@ -197,9 +197,16 @@ final class ThreeNodes implements AutoCloseable {
     return AgentHarness.json(h.run(-1, timeout, workloadCommand(cgroup, node, uid, args)));
   }
 
+  /**
+   * CPUs the workload processes run on ({@code taskset -c} syntax), or null to inherit this
+   * process's: lets a benchmark keep the workloads and the agents on different CPUs.
+   */
+  String workloadCpus;
+
   private String[] workloadCommand(Path cgroup, int node, int uid, String... args) {
+    String pin = workloadCpus == null ? "" : "taskset -c " + workloadCpus + " ";
     StringBuilder script = new StringBuilder("echo $$ > " + cgroup.resolve("cgroup.procs")
-        + " && exec ip netns exec " + ns(node) + " setpriv --reuid=" + uid + " --regid=" + uid
+        + " && exec " + pin + "ip netns exec " + ns(node) + " setpriv --reuid=" + uid + " --regid=" + uid
         + " --clear-groups " + workloadScript);
     for (String a : args) {
       script.append(' ').append(a);
