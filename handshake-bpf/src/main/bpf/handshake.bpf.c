@@ -659,6 +659,17 @@ static __always_inline void on_hdr_write(struct bpf_sock_ops *skops)
 SEC("sockops")
 int synid_sockops(struct bpf_sock_ops *skops)
 {
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TIMEOUT_INIT:
+	case BPF_SOCK_OPS_RWND_INIT:
+	case BPF_SOCK_OPS_NEEDS_ECN:
+	case BPF_SOCK_OPS_BASE_RTT:
+		/* Queries the kernel makes of every sockops program while it sets
+		 * up a connection; nothing to do, and not even counted: three of
+		 * them per connection on each side. The reply stays 0: the
+		 * kernel's defaults. */
+		return 1;
+	}
 	count(CNT_SOCKOPS_CALLS);
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
@@ -766,9 +777,31 @@ static __always_inline long load_net(struct __sk_buff *skb, __u32 off, void *to,
 	return bpf_skb_load_bytes_relative(skb, off, to, len, BPF_HDR_START_NET);
 }
 
-/* Reads the IP and TCP headers with bpf_skb_load_bytes_relative (works for
- * non-linear skbs). Returns 0 for a TCP segment with SYN set, -1 otherwise. */
-static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
+/*
+ * load_net without a helper call when the bytes are in the linear area, which
+ * the headers of a SYN or SYN-ACK always are in practice; anything else takes
+ * the helper. nhoff is where the network header starts in skb->data: 0 for
+ * cgroup_skb, ETH_HLEN for TC.
+ */
+static __always_inline long load_direct(struct __sk_buff *skb, const __u32 nhoff, __u32 off, void *to,
+					const __u32 len)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	void *at;
+
+	if (off > 160)
+		return load_net(skb, off, to, len);
+	at = data + nhoff + off;
+	if (at + len > end)
+		return load_net(skb, off, to, len);
+	__builtin_memcpy(to, at, len);
+	return 0;
+}
+
+/* Reads the IP and TCP headers (directly, or with bpf_skb_load_bytes_relative
+ * for non-linear skbs). Returns 0 for a TCP segment with SYN set, -1 otherwise. */
+static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p, const __u32 nhoff)
 {
 	struct tcphdr th;
 	__u32 off;
@@ -776,7 +809,7 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct iphdr ip;
 
-		if (load_net(skb, 0, &ip, sizeof(ip)))
+		if (load_direct(skb, nhoff, 0, &ip, sizeof(ip)))
 			return -1;
 		if (ip.protocol != IPPROTO_TCP || (ip.frag_off & bpf_htons(0x1fff)))
 			return -1;
@@ -787,7 +820,7 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 		struct ipv6hdr ip6;
 		__u8 nh;
 
-		if (load_net(skb, 0, &ip6, sizeof(ip6)))
+		if (load_direct(skb, nhoff, 0, &ip6, sizeof(ip6)))
 			return -1;
 		__builtin_memcpy(p->saddr, &ip6.saddr, 16);
 		__builtin_memcpy(p->daddr, &ip6.daddr, 16);
@@ -809,7 +842,7 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 	} else {
 		return -1;
 	}
-	if (load_net(skb, off, &th, sizeof(th)))
+	if (load_direct(skb, nhoff, off, &th, sizeof(th)))
 		return -1;
 	p->flags = ((__u8 *)&th)[13];
 	if (!(p->flags & TCPF_SYN))
@@ -832,7 +865,8 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
  * its position, so taking it from there is as safe as finding it by a scan.
  * Anything else is scanned option by option.
  */
-static __always_inline int find_fp1(struct __sk_buff *skb, const struct pkt *p, struct fp1_option *o)
+static __always_inline int find_fp1(struct __sk_buff *skb, const struct pkt *p, struct fp1_option *o,
+				    const __u32 nhoff)
 {
 	struct opt_scan scan = {};
 	__u32 len = p->optlen;
@@ -843,7 +877,7 @@ static __always_inline int find_fp1(struct __sk_buff *skb, const struct pkt *p, 
 	if (len > 40)
 		return -1;
 	if (len >= FP1_LEN &&
-	    !load_net(skb, p->l4off + sizeof(struct tcphdr) + (len - FP1_LEN), o, sizeof(*o)) &&
+	    !load_direct(skb, nhoff, p->l4off + sizeof(struct tcphdr) + (len - FP1_LEN), o, sizeof(*o)) &&
 	    o->kind == FP1_KIND && o->len == FP1_LEN && o->exid == bpf_htons(FP1_EXID))
 		return 1;
 	if (load_net(skb, p->l4off + sizeof(struct tcphdr), scan.opts, len))
@@ -1091,7 +1125,7 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 	int synack;
 	int found;
 
-	if (parse_packet(skb, &p))
+	if (parse_packet(skb, &p, tc ? ETH_HLEN : 0))
 		return 1;
 	if (p.flags & (TCPF_RST | TCPF_FIN))
 		return 1;
@@ -1110,7 +1144,7 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 		if (stash)
 			stash->valid = 0;
 	}
-	found = find_fp1(skb, &p, &o);
+	found = find_fp1(skb, &p, &o, tc ? ETH_HLEN : 0);
 	if (found < 0) {
 		reason = REASON_MALFORMED;
 	} else if (found == 0) {

@@ -26,7 +26,10 @@ public enum Counter {
   OUTSIDE_MESH,
   /** Events lost because the ring buffer was full. */
   EVENTS_LOST,
-  /** Every sockops invocation. */
+  /**
+   * Sockops invocations, except the kernel's set-up queries (TIMEOUT_INIT, RWND_INIT,
+   * NEEDS_ECN, BASE_RTT), which the program answers at once with the default.
+   */
   SOCKOPS_CALLS,
   /** Sockops invocations of per-segment kinds (RTO, retransmit, RTT, option parsing): stays 0. */
   SOCKOPS_OTHER,
