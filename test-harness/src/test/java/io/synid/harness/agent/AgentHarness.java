@@ -184,6 +184,18 @@ final class AgentHarness implements AutoCloseable {
     }
   }
 
+  /** Applies one policy file through the admin API; returns the policy set's new version. */
+  long applyPolicy(String sourceName, String yaml) {
+    return policies().applyPolicies(io.synid.api.policy.v1.ApplyPoliciesRequest.newBuilder()
+        .setSourceName(sourceName).setYaml(yaml).build()).getVersion();
+  }
+
+  /** Waits (up to a minute) until {@code agent}'s kernel holds policy version {@code version}. */
+  static void awaitPolicy(AgentDaemon agent, long version) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+        agent.handshake().isPresent() && agent.handshake().get().installedPolicyVersion() == version);
+  }
+
   io.synid.api.policy.v1.PolicyGrpc.PolicyBlockingStub policies() {
     return io.synid.api.policy.v1.PolicyGrpc.newBlockingStub(admin);
   }

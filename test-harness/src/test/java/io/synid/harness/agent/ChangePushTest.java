@@ -3,8 +3,6 @@ package io.synid.harness.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.synid.agent.AgentDaemon;
-import io.synid.api.policy.v1.ApplyPoliciesRequest;
-import io.synid.api.policy.v1.ApplyPoliciesResponse;
 import java.time.Duration;
 import java.util.Optional;
 import org.awaitility.Awaitility;
@@ -57,31 +55,27 @@ class ChangePushTest {
         && a.handshake().get().knownBindings() >= 2 && b.handshake().isPresent()
         && b.handshake().get().knownBindings() >= 2);
 
-    ApplyPoliciesResponse applied = h.policies().applyPolicies(ApplyPoliciesRequest.newBuilder()
-        .setSourceName("api.yaml").setYaml("""
+    long applied = h.applyPolicy("api.yaml", """
             name: api
             mode: enforce
             applies_to: {spiffe_id: spiffe://example.org/api}
             ingress:
               - from: [{spiffe_id: spiffe://example.org/web}]
                 ports: [8080]
-            """).build());
-    Awaitility.await().atMost(WAIT).until(() ->
-        b.handshake().get().installedPolicyVersion() == applied.getVersion());
+            """);
+    AgentHarness.awaitPolicy(b, applied);
     assertThat(nodes.runClient(1, "web", 1001, Duration.ofSeconds(30), "connect", "10.197.0.2",
         "8080", "1", "2")).containsEntry("succeeded", 1);
 
-    ApplyPoliciesResponse closed = h.policies().applyPolicies(ApplyPoliciesRequest.newBuilder()
-        .setSourceName("api.yaml").setYaml("""
+    long closed = h.applyPolicy("api.yaml", """
             name: api
             mode: enforce
             applies_to: {spiffe_id: spiffe://example.org/api}
             ingress:
               - from: [{spiffe_id: spiffe://example.org/db}]
                 ports: [8080]
-            """).build());
-    Awaitility.await().atMost(WAIT).until(() ->
-        b.handshake().get().installedPolicyVersion() == closed.getVersion());
+            """);
+    AgentHarness.awaitPolicy(b, closed);
     assertThat(nodes.runClient(1, "web", 1001, Duration.ofSeconds(30), "connect", "10.197.0.2",
         "8080", "1", "2")).containsEntry("failed", 1);
   }

@@ -510,19 +510,10 @@ public final class EndToEndBenchmark {
 
   /** TcpExt TCPSynRetrans of node 1's namespace (the clients'). */
   private static long synRetransmits() {
-    List<String> lines = ThreeNodes.run("ip", "netns", "exec", ThreeNodes.ns(1), "cat",
-        "/proc/net/netstat").lines().toList();
-    for (int i = 0; i + 1 < lines.size(); i += 2) {
-      String[] names = lines.get(i).split(" ");
-      String[] values = lines.get(i + 1).split(" ");
-      for (int k = 1; k < names.length && k < values.length; k++) {
-        if (names[0].equals("TcpExt:") && names[k].equals("TCPSynRetrans")) {
-          return Long.parseLong(values[k]);
-        }
-      }
-    }
-    throw new IllegalStateException("no TcpExt TCPSynRetrans in /proc/net/netstat");
+    return io.synid.harness.NetStat.tcpExt(ThreeNodes.run("ip", "netns", "exec", ThreeNodes.ns(1),
+        "cat", "/proc/net/netstat").lines().toList(), "TCPSynRetrans");
   }
+
 
   /**
    * CPU time of this JVM (agents, identity server, this benchmark) from CLOCK_PROCESS_CPUTIME_ID:

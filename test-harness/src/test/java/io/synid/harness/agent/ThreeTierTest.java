@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.synid.agent.AgentDaemon;
 import io.synid.api.node.v1.Flow;
 import io.synid.api.policy.v1.AcceptSuggestionRequest;
-import io.synid.api.policy.v1.ApplyPoliciesRequest;
 import io.synid.api.policy.v1.ApplyPoliciesResponse;
 import io.synid.api.policy.v1.ListFlowsRequest;
 import io.synid.api.policy.v1.SuggestPoliciesRequest;
@@ -141,17 +140,15 @@ class ThreeTierTest {
   @Test
   void aPolicyChangeReachesTheKernelAndNeverBreaksEstablishedConnections() throws Exception {
     awaitDatapaths();
-    ApplyPoliciesResponse first = h.policies().applyPolicies(ApplyPoliciesRequest.newBuilder()
-        .setSourceName("db.yaml").setYaml("""
+    long first = h.applyPolicy("db.yaml", """
             name: db
             mode: enforce
             applies_to: {spiffe_id: spiffe://example.org/db}
             ingress:
               - from: [{spiffe_id: spiffe://example.org/api}]
                 ports: [5432]
-            """).build());
-    Awaitility.await().atMost(WAIT).until(() ->
-        nodes.agents.get(2).handshake().get().installedPolicyVersion() == first.getVersion());
+            """);
+    AgentHarness.awaitPolicy(nodes.agents.get(2), first);
     // An established api -> db connection, held for 8 seconds across the change.
     Path holdOut = h.dir.resolve("hold.out");
     Process hold = h.start(-1, holdOut, "sh", "-c", "echo $$ > "
@@ -159,17 +156,15 @@ class ThreeTierTest {
         + ThreeNodes.ns(2) + " setpriv --reuid=1002 --regid=1002 --clear-groups "
         + nodes.workloadScript + " hold 10.197.0.3 5432 8");
     Thread.sleep(2000);
-    ApplyPoliciesResponse second = h.policies().applyPolicies(ApplyPoliciesRequest.newBuilder()
-        .setSourceName("db.yaml").setYaml("""
+    long second = h.applyPolicy("db.yaml", """
             name: db
             mode: enforce
             applies_to: {spiffe_id: spiffe://example.org/db}
             ingress:
               - from: [{spiffe_id: spiffe://example.org/web}]
                 ports: [5432]
-            """).build());
-    Awaitility.await().atMost(WAIT).until(() ->
-        nodes.agents.get(2).handshake().get().installedPolicyVersion() == second.getVersion());
+            """);
+    AgentHarness.awaitPolicy(nodes.agents.get(2), second);
     assertThat(connect(2, "api", 1002, 3, 5432, 1)).containsEntry("failed", 1);
     assertThat(connect(1, "web", 1001, 3, 5432, 1)).containsEntry("succeeded", 1);
     hold.waitFor();
@@ -188,8 +183,7 @@ class ThreeTierTest {
   @Test
   void unauthenticatedPeersAreRefusedUnlessACidrRuleAllowsThem() throws Exception {
     awaitDatapaths();
-    ApplyPoliciesResponse applied = h.policies().applyPolicies(ApplyPoliciesRequest.newBuilder()
-        .setSourceName("api.yaml").setYaml("""
+    long applied = h.applyPolicy("api.yaml", """
             name: api
             mode: enforce
             applies_to: {spiffe_id: spiffe://example.org/api}
@@ -198,9 +192,8 @@ class ThreeTierTest {
                 ports: [8080]
               - from: [{unauthenticated: {cidr: 10.197.0.1/32}}]
                 ports: [8080]
-            """).build());
-    Awaitility.await().atMost(WAIT).until(() ->
-        nodes.agents.get(1).handshake().get().installedPolicyVersion() == applied.getVersion());
+            """);
+    AgentHarness.awaitPolicy(nodes.agents.get(1), applied);
     assertThat(connect(1, "web", 1001, 2, 8080, 1)).containsEntry("succeeded", 1);
     // From node 1's address without identity: the CIDR rule admits it on 8080 ...
     assertThat(connectUnauthenticated(1, 2, 8080)).containsEntry("succeeded", 1);

@@ -450,20 +450,10 @@ public final class HandshakeBenchmark {
 
   /** TcpExt TCPSynRetrans of the namespace {@code thread} lives in. */
   private static long synRetransmits(NodeThread thread) throws Exception {
-    return thread.call(() -> {
-      List<String> lines = Files.readAllLines(Path.of("/proc/thread-self/net/netstat"));
-      for (int i = 0; i + 1 < lines.size(); i += 2) {
-        String[] names = lines.get(i).split(" ");
-        String[] values = lines.get(i + 1).split(" ");
-        for (int k = 1; k < names.length && k < values.length; k++) {
-          if (names[0].equals("TcpExt:") && names[k].equals("TCPSynRetrans")) {
-            return Long.parseLong(values[k]);
-          }
-        }
-      }
-      throw new IllegalStateException("no TcpExt TCPSynRetrans in /proc/thread-self/net/netstat");
-    });
+    return thread.call(() -> io.synid.harness.NetStat.tcpExt(
+        Files.readAllLines(Path.of("/proc/thread-self/net/netstat")), "TCPSynRetrans"));
   }
+
 
   // ---- verdict updates ----
 
