@@ -121,8 +121,9 @@ public final class AgentApiServer implements AutoCloseable {
             parts.defaultJwtSvidTtl()),
         new NodeService(parts.datastore(), authorized, parts.audit(), parts.clock(), changes));
 
+    // BoringSSL (netty-tcnative) when it loads, else the JDK: the same protocol either way.
     SslContext ssl = GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager),
-            SslProvider.JDK)
+            io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
         .clientAuth(ClientAuth.OPTIONAL)
         .trustManager(new AcceptAnyClientCertificate())
         .protocols("TLSv1.3", "TLSv1.2")
