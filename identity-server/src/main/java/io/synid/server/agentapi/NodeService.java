@@ -318,25 +318,20 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   public void getPolicies(GetPoliciesRequest request, StreamObserver<GetPoliciesResponse> out) {
     AgentCaller.current();
     long version = policies.version();
-    if (request.getKnownVersion() == version) {
-      out.onNext(GetPoliciesResponse.newBuilder().setVersion(version).setUnchanged(true).build());
-      out.onCompleted();
-      return;
-    }
-    GetPoliciesResponse cached = policyCache;
-    if (cached == null || cached.getVersion() != version) {
+    GetPoliciesResponse current = policyCache;
+    if (current == null || current.getVersion() != version) {
       // Every agent fetches each new version once: build it once (a large set is a few MB).
       PolicyStore.PolicyState state = policies.state();
       GetPoliciesResponse.Builder response = GetPoliciesResponse.newBuilder()
           .setVersion(state.version());
       state.policies().values().forEach(p -> response.addPolicies(PolicyService.document(p)));
       response.putAllModeOverrides(state.modes());
-      cached = response.build();
-      policyCache = cached;
+      current = response.build();
+      policyCache = current;
     }
-    out.onNext(request.getKnownVersion() == cached.getVersion()
-        ? GetPoliciesResponse.newBuilder().setVersion(cached.getVersion()).setUnchanged(true).build()
-        : cached);
+    out.onNext(request.getKnownVersion() == current.getVersion()
+        ? GetPoliciesResponse.newBuilder().setVersion(current.getVersion()).setUnchanged(true).build()
+        : current);
     out.onCompleted();
   }
 
