@@ -19,8 +19,8 @@ import java.util.logging.Logger;
  * the directory counter moved, so that a policy change reaches the kernels in milliseconds
  * instead of at each agent's next sync.
  *
- * <p>The two counters are read every {@link #POLL} while at least one agent watches (one
- * indexed query), so that changes committed by another server on the same PostgreSQL are
+ * <p>The two counters are read every {@link #POLL} while at least one agent watches (two
+ * one-row reads), so that changes committed by another server on the same PostgreSQL are
  * announced too; {@link #poke()} checks at once after a change made through this server. All
  * reads and sends run on one thread, so every stream sees notices in order and each stream's
  * first notice is the state when it opened.
