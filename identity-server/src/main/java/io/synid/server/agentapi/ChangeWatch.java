@@ -42,6 +42,9 @@ final class ChangeWatch implements AutoCloseable {
   private final Map<ServerCallStreamObserver<ChangeNotice>, String> watchers =
       new ConcurrentHashMap<>();
   private ChangeNotice last;
+  /** What each stream was last sent (touched by the one thread only). */
+  private final Map<ServerCallStreamObserver<ChangeNotice>, ChangeNotice> sent =
+      new ConcurrentHashMap<>();
 
   ChangeWatch(Datastore datastore) {
     this.datastore = datastore;
@@ -62,7 +65,10 @@ final class ChangeWatch implements AutoCloseable {
       }
       watchers.put(stream, agentId);
     }
-    stream.setOnCancelHandler(() -> watchers.remove(stream));
+    stream.setOnCancelHandler(() -> {
+      watchers.remove(stream);
+      sent.remove(stream);
+    });
     thread.execute(() -> {
       ChangeNotice now = read();
       if (now != null) {
@@ -108,6 +114,11 @@ final class ChangeWatch implements AutoCloseable {
   private void send(ServerCallStreamObserver<ChangeNotice> stream, ChangeNotice notice) {
     if (stream.isCancelled()) {
       watchers.remove(stream);
+      sent.remove(stream);
+      return;
+    }
+    // A stream opened just before a poll would otherwise get its first notice twice.
+    if (notice.equals(sent.put(stream, notice))) {
       return;
     }
     try {
