@@ -20,8 +20,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,10 +94,28 @@ class AgentAgainstSpireServerTest {
     return out;
   }
 
+  /**
+   * Asks SPIRE for a join token. A healthy spire-server can still refuse the first admin calls
+   * for a moment while its CA is prepared, so this retries, and fails with SPIRE's last answer.
+   */
+  private String generateJoinToken() {
+    AtomicReference<String> last = new AtomicReference<>("");
+    try {
+      return Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200))
+          .until(() -> {
+            last.set(spireCli("token", "generate"));
+            return last.get().lines().filter(l -> l.startsWith("Token:"))
+                .map(l -> l.split("\\s+")[1]).findFirst();
+          }, Optional::isPresent).orElseThrow();
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("spire-server token generate never printed a token; last output: "
+          + last.get(), e);
+    }
+  }
+
   @Test
   void attestsWithASpireJoinTokenAndServesSvidsSignedBySpire() throws Exception {
-    String token = spireCli("token", "generate").lines().filter(l -> l.startsWith("Token:"))
-        .map(l -> l.split("\\s+")[1]).findFirst().orElseThrow();
+    String token = generateJoinToken();
     String bundlePem = spireCli("bundle", "show");
     Path bootstrap = h.dir.resolve("spire-bundle.pem");
     Files.writeString(bootstrap, bundlePem);
