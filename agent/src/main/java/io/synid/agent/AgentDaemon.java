@@ -21,6 +21,7 @@ import io.synid.agent.server.ServerApiException;
 import io.synid.agent.server.ServerClient;
 import io.synid.agent.workload.WorkloadApiService;
 import io.synid.agent.workload.WorkloadAttestors;
+import io.synid.api.node.v1.ChangeNotice;
 import io.synid.api.transport.UnixSocketServer;
 import io.synid.core.bundle.BundleJson;
 import io.synid.core.bundle.BundlePem;
@@ -193,7 +194,7 @@ public final class AgentDaemon implements AutoCloseable {
         }
         node.renewIfDue();
         synchronizer.syncOnce();
-        reconcileDatapath();
+        reconcileDatapath(false);
         backoff = interval;
         awaitNextSync(interval);
       } catch (ServerApiException e) {
@@ -256,11 +257,15 @@ public final class AgentDaemon implements AutoCloseable {
         }
         datapathDue = false;
       }
-      reconcileDatapath();
+      reconcileDatapath(true);
     }
   }
 
-  private void datapathChanged() {
+  private void datapathChanged(ChangeNotice notice) {
+    HandshakeController controller = handshake;
+    if (controller != null) {
+      controller.announced(notice);
+    }
     synchronized (wake) {
       datapathDue = true;
       wake.notifyAll();
@@ -268,10 +273,11 @@ public final class AgentDaemon implements AutoCloseable {
   }
 
   /**
-   * Opens the datapath on first use and brings it up to date. Its failures never stop identity
+   * Opens the datapath on first use and brings it up to date: everything at a sync, what the
+   * server announced after a change notice ({@code announced}). Its failures never stop identity
    * serving: the kernel keeps enforcing what it has, and the next cycle tries again.
    */
-  private void reconcileDatapath() throws AgentTerminatedException {
+  private void reconcileDatapath(boolean announced) throws AgentTerminatedException {
     if (settings.handshake().isEmpty()) {
       return;
     }
@@ -287,7 +293,11 @@ public final class AgentDaemon implements AutoCloseable {
       }
     }
     try {
-      handshake.reconcile(state.current());
+      if (announced) {
+        handshake.reconcileAnnounced(state.current());
+      } else {
+        handshake.reconcile(state.current());
+      }
       if (changes == null) {
         changes = new ChangeWatcher(client, this::datapathChanged);
       }

@@ -7,6 +7,7 @@ import io.synid.agent.audit.AuditSink;
 import io.synid.api.node.v1.AllocateHandlesResponse;
 import io.synid.api.node.v1.Flow;
 import io.synid.api.node.v1.GetDirectoryResponse;
+import io.synid.api.node.v1.ChangeNotice;
 import io.synid.api.node.v1.GetPoliciesResponse;
 import io.synid.api.node.v1.IdentityBinding;
 import io.synid.api.node.v1.NodeKey;
@@ -45,6 +46,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Supplier;
@@ -84,7 +86,13 @@ public final class HandshakeController implements AutoCloseable {
   private long directoryRevision;
   private List<NodeKey> nodes = List.of();
   private List<IdentityBinding> bindings = List.of();
+  /** The server's latest change notice (null before the first): what an announced reconcile may skip. */
+  private volatile ChangeNotice latestNotice;
+  /** The directory counter of the notice the last directory fetch started after; -1 for none. */
+  private long directoryCounterFetched = -1;
   private long policyVersion;
+  /** The sources of the installed policy version by name: what an incremental answer changes. */
+  private SortedMap<String, PolicySource> policySources = new TreeMap<>();
   private PolicySet policies = new PolicySet(0, List.of());
   /** The last policy set's sources, parsed: a change re-reads only the policies it touches. */
   private final PolicyParser.Cache parsedPolicies = new PolicyParser.Cache();
@@ -138,8 +146,33 @@ public final class HandshakeController implements AutoCloseable {
    * @throws ServerApiException when the server cannot be reached (the datapath keeps enforcing
    *     what it has)
    */
-  public synchronized void reconcile(AgentState state) throws ServerApiException,
+  public void reconcile(AgentState state) throws ServerApiException, DatapathException,
+      IOException, InterruptedException {
+    reconcile(state, false);
+  }
+
+  /**
+   * Tells the controller the server's latest change notice (any thread). The next
+   * {@link #reconcileAnnounced} fetches only what the notices say changed.
+   */
+  public void announced(ChangeNotice notice) {
+    latestNotice = notice;
+  }
+
+  /**
+   * A reconciliation after a change notice: like {@link #reconcile(AgentState)}, but the node
+   * directory is fetched only when the announced directory counter moved since the last fetch
+   * (or this call allocated handles), and the policies only when the announced version differs
+   * from the installed one. Withdrawn bindings do not move the counter; the periodic
+   * {@link #reconcile(AgentState)} still fetches everything.
+   */
+  public void reconcileAnnounced(AgentState state) throws ServerApiException,
       DatapathException, IOException, InterruptedException {
+    reconcile(state, true);
+  }
+
+  private synchronized void reconcile(AgentState state, boolean announced)
+      throws ServerApiException, DatapathException, IOException, InterruptedException {
     if (nodeIndex == 0) {
       nodeIndex = server.registerHandshakeKey(key.publicKey(), settings.addresses());
       LOG.info("handshake key registered; node index " + nodeIndex);
@@ -154,11 +187,13 @@ public final class HandshakeController implements AutoCloseable {
         missing.add(w.spiffeId());
       }
     }
+    boolean allocated = false;
     if (!missing.isEmpty()) {
       for (AllocateHandlesResponse.Result r : server.allocateHandles(missing)) {
         if (r.getStatus().getCode() == 0) {
           handles.put(r.getSpiffeId(), r);
           changed = true;
+          allocated = true;
         } else {
           LOG.warning("no identity handle for " + r.getSpiffeId() + ": " + r.getStatus().getMessage());
         }
@@ -169,32 +204,22 @@ public final class HandshakeController implements AutoCloseable {
       changed = true;
     }
 
-    GetDirectoryResponse directory = server.directory(directoryRevision);
-    if (!directory.getUnchanged()) {
-      directoryRevision = directory.getRevision();
-      nodes = directory.getNodesList();
-      bindings = directory.getBindingsList();
-      changed = true;
+    ChangeNotice notice = latestNotice;
+    boolean directoryAnnounced = notice == null
+        || notice.getDirectoryCounter() != directoryCounterFetched;
+    if (!announced || allocated || directoryAnnounced) {
+      GetDirectoryResponse directory = server.directory(directoryRevision);
+      directoryCounterFetched = notice == null ? -1 : notice.getDirectoryCounter();
+      if (!directory.getUnchanged()) {
+        directoryRevision = directory.getRevision();
+        nodes = directory.getNodesList();
+        bindings = directory.getBindingsList();
+        changed = true;
+      }
     }
 
-    GetPoliciesResponse fetched = server.policies(policyVersion);
-    if (!fetched.getUnchanged()) {
-      try {
-        List<PolicySource> sources = new ArrayList<>();
-        for (PolicyDocument doc : fetched.getPoliciesList()) {
-          sources.add(PolicySource.of(doc.getName(), doc.getYaml()));
-        }
-        policies = sources.isEmpty() ? new PolicySet(fetched.getVersion(), List.of())
-            : PolicyParser.parse(fetched.getVersion(), sources, parsedPolicies);
-        policyVersion = fetched.getVersion();
-        modeOverrides = Map.copyOf(fetched.getModeOverridesMap());
-        changed = true;
-      } catch (InvalidPolicyException e) {
-        // The server validated the set; a refusal here means the two disagree. Keep enforcing
-        // the last good set rather than a partial one.
-        LOG.severe("policy set version " + fetched.getVersion() + " does not parse here; keeping"
-            + " version " + policyVersion + ": " + e.getMessage());
-      }
+    if (!announced || notice == null || notice.getPolicyVersion() != policyVersion) {
+      changed |= fetchPolicies();
     }
 
     int epoch = (int) (clock.instant().getEpochSecond() / settings.epochSeconds());
@@ -213,6 +238,54 @@ public final class HandshakeController implements AutoCloseable {
       audit.record(record);
     }
     reportFlows();
+  }
+
+  /**
+   * Brings the policy set up to the server's version: the difference from the installed version
+   * when the server sends one, else the whole set. Returns whether the set changed. A set that
+   * does not parse here is not installed: the last good one stays.
+   */
+  private boolean fetchPolicies() throws ServerApiException {
+    GetPoliciesResponse fetched = server.policies(policyVersion, true);
+    if (fetched.getUnchanged()) {
+      return false;
+    }
+    SortedMap<String, PolicySource> sources = new TreeMap<>();
+    if (fetched.getIncremental()) {
+      for (String name : fetched.getCurrentNamesList()) {
+        PolicySource kept = policySources.get(name);
+        if (kept != null) {
+          sources.put(name, kept);
+        }
+      }
+    }
+    for (PolicyDocument doc : fetched.getPoliciesList()) {
+      sources.put(doc.getName(), PolicySource.of(doc.getName(), doc.getYaml()));
+    }
+    if (fetched.getIncremental() && sources.size() != fetched.getCurrentNamesCount()) {
+      // A policy the difference leaves out is not one we hold: take the whole set instead.
+      LOG.warning("incremental policy answer for version " + fetched.getVersion()
+          + " does not match the installed version " + policyVersion + "; fetching all");
+      fetched = server.policies(0, false);
+      sources.clear();
+      for (PolicyDocument doc : fetched.getPoliciesList()) {
+        sources.put(doc.getName(), PolicySource.of(doc.getName(), doc.getYaml()));
+      }
+    }
+    try {
+      policies = sources.isEmpty() ? new PolicySet(fetched.getVersion(), List.of())
+          : PolicyParser.parse(fetched.getVersion(), List.copyOf(sources.values()), parsedPolicies);
+    } catch (InvalidPolicyException e) {
+      // The server validated the set; a refusal here means the two disagree. Keep enforcing
+      // the last good set rather than a partial one.
+      LOG.severe("policy set version " + fetched.getVersion() + " does not parse here; keeping"
+          + " version " + policyVersion + ": " + e.getMessage());
+      return false;
+    }
+    policySources = sources;
+    policyVersion = fetched.getVersion();
+    modeOverrides = Map.copyOf(fetched.getModeOverridesMap());
+    return true;
   }
 
   private void install(List<LocalWorkload> local, int epoch) throws DatapathException {

@@ -17,7 +17,12 @@ public interface NodeApi {
 
   GetDirectoryResponse directory(long knownRevision) throws ServerApiException;
 
-  GetPoliciesResponse policies(long knownVersion) throws ServerApiException;
+  /**
+   * The policy set: "unchanged" when {@code knownVersion} is current; with
+   * {@code acceptsChanges}, possibly only the difference from {@code knownVersion}
+   * ({@code GetPoliciesResponse.incremental}).
+   */
+  GetPoliciesResponse policies(long knownVersion, boolean acceptsChanges) throws ServerApiException;
 
   void reportFlows(List<Flow> flows) throws ServerApiException;
 }

@@ -5,10 +5,12 @@ import io.synid.api.node.v1.ChangeNotice;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * Keeps a {@code Node/WatchChanges} stream open to the server and runs {@code onChange} whenever
+ * Keeps a {@code Node/WatchChanges} stream open to the server and passes a notice to
+ * {@code onChange} whenever
  * the policy version or the directory counter it announces differs from the last one seen, so
  * that a policy change reaches the kernel without waiting for the next sync. The first notice
  * of every stream counts as a change (one may have been missed while disconnected). A lost
@@ -24,13 +26,13 @@ public final class ChangeWatcher implements AutoCloseable {
   private record Event(ChangeNotice notice, Throwable error, boolean ended) {}
 
   private final ServerClient client;
-  private final Runnable onChange;
+  private final Consumer<ChangeNotice> onChange;
   private final Thread thread;
   private volatile boolean closing;
   private volatile Runnable cancel = () -> {};
 
   /** Starts watching on a daemon thread. */
-  public ChangeWatcher(ServerClient client, Runnable onChange) {
+  public ChangeWatcher(ServerClient client, Consumer<ChangeNotice> onChange) {
     this.client = client;
     this.onChange = onChange;
     this.thread = new Thread(this::run, "server-change-watch");
@@ -55,7 +57,7 @@ public final class ChangeWatcher implements AutoCloseable {
             break;
           }
           if (first || !e.notice().equals(last)) {
-            onChange.run();
+            onChange.accept(e.notice());
           }
           if (first) {
             retry = FIRST_RETRY;

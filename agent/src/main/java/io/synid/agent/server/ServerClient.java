@@ -296,13 +296,12 @@ public final class ServerClient implements AutoCloseable, io.synid.agent.handsha
     }
   }
 
-  /** The policy set, or an "unchanged" answer when {@code knownVersion} is current. */
   @Override
-  public io.synid.api.node.v1.GetPoliciesResponse policies(long knownVersion)
-      throws ServerApiException {
+  public io.synid.api.node.v1.GetPoliciesResponse policies(long knownVersion,
+      boolean acceptsChanges) throws ServerApiException {
     try {
       return node().getPolicies(io.synid.api.node.v1.GetPoliciesRequest.newBuilder()
-          .setKnownVersion(knownVersion).build());
+          .setKnownVersion(knownVersion).setAcceptsChanges(acceptsChanges).build());
     } catch (RuntimeException e) {
       throw ServerApiException.of("fetching policies", e);
     }

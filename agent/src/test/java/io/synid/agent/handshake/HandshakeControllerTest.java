@@ -224,6 +224,96 @@ class HandshakeControllerTest {
     assertThat(datapath.local).hasSize(1);
   }
 
+  private static String ingress(String name, String protectedId, String from, int port) {
+    return "name: " + name + "\nmode: enforce\napplies_to: {spiffe_id: " + protectedId + "}\n"
+        + "ingress:\n  - from: [{spiffe_id: " + from + "}]\n    ports: [" + port + "]\n";
+  }
+
+  @Test
+  void policyChangesArriveAsDifferencesFromTheInstalledVersion() throws Exception {
+    server.policy("db-ingress", ingress("db-ingress", DB, API, 5432));
+    server.policy("api-ingress", ingress("api-ingress", API, WEB, 8080));
+    controller.reconcile(state);
+    int apiId = server.handles.get(API).getIdentity();
+    int dbId = server.handles.get(DB).getIdentity();
+    assertThat(datapath.verdicts).containsExactlyInAnyOrder(new VerdictRule(apiId, dbId, 5432, true),
+        new VerdictRule(10, apiId, 8080, true));
+    assertThat(server.incrementalAnswers).isZero();
+
+    // One policy changes, the other goes: the answer carries only the changed one.
+    server.policy("db-ingress", ingress("db-ingress", DB, API, 5433));
+    server.deletePolicy("api-ingress");
+    controller.reconcile(state);
+    assertThat(server.incrementalAnswers).isEqualTo(1);
+    assertThat(datapath.verdicts).containsExactly(new VerdictRule(apiId, dbId, 5433, true));
+    assertThat(controller.installedPolicyVersion()).isEqualTo(server.version);
+
+    // A version without policy changes (a mode override) keeps every policy.
+    server.version++;
+    server.overrides.put(DB, "monitor");
+    controller.reconcile(state);
+    assertThat(datapath.verdicts).containsExactly(new VerdictRule(apiId, dbId, 5433, true));
+    assertThat(controller.installedPolicyVersion()).isEqualTo(server.version);
+  }
+
+  @Test
+  void aDifferenceNamingAPolicyTheAgentLacksFallsBackToTheWholeSet() throws Exception {
+    server.policy("db-ingress", ingress("db-ingress", DB, API, 5432));
+    controller.reconcile(state);
+    // "api-ingress" claims a version the agent already has, so the difference leaves it out.
+    server.policy("api-ingress", ingress("api-ingress", API, WEB, 8080));
+    server.policyVersions.put("api-ingress", 1L);
+    int calls = server.policyCalls;
+    controller.reconcile(state);
+    assertThat(server.policyCalls - calls).isEqualTo(2);
+    int apiId = server.handles.get(API).getIdentity();
+    assertThat(datapath.verdicts).contains(new VerdictRule(10, apiId, 8080, true));
+    assertThat(controller.installedPolicyVersion()).isEqualTo(server.version);
+  }
+
+  @Test
+  void anAnnouncedReconcileFetchesOnlyWhatTheNoticeSaysChanged() throws Exception {
+    controller.reconcile(state);
+    assertThat(server.directoryCalls).isEqualTo(1);
+    assertThat(server.policyCalls).isEqualTo(1);
+
+    // The first notice: its directory counter was never fetched against.
+    server.policy("db-ingress", ingress("db-ingress", DB, API, 5432));
+    controller.announced(notice(server.version, 5));
+    controller.reconcileAnnounced(state);
+    assertThat(server.directoryCalls).isEqualTo(2);
+    assertThat(server.policyCalls).isEqualTo(2);
+    int apiId = server.handles.get(API).getIdentity();
+    int dbId = server.handles.get(DB).getIdentity();
+    assertThat(datapath.verdicts).containsExactly(new VerdictRule(apiId, dbId, 5432, true));
+
+    // A policy change alone: no directory call.
+    server.policy("db-ingress", ingress("db-ingress", DB, API, 5433));
+    controller.announced(notice(server.version, 5));
+    controller.reconcileAnnounced(state);
+    assertThat(server.directoryCalls).isEqualTo(2);
+    assertThat(server.policyCalls).isEqualTo(3);
+    assertThat(datapath.verdicts).containsExactly(new VerdictRule(apiId, dbId, 5433, true));
+
+    // A directory change alone: no policy call.
+    server.bind(PEER << 20 | 2, 11, "spiffe://example.org/other", PEER);
+    controller.announced(notice(server.version, 6));
+    controller.reconcileAnnounced(state);
+    assertThat(server.directoryCalls).isEqualTo(3);
+    assertThat(server.policyCalls).isEqualTo(3);
+    assertThat(datapath.bindings).containsKey(PEER << 20 | 2);
+
+    // The periodic sync asks for both (withdrawals move no counter).
+    controller.reconcile(state);
+    assertThat(server.directoryCalls).isEqualTo(4);
+    assertThat(server.policyCalls).isEqualTo(4);
+  }
+
+  private static io.synid.api.node.v1.ChangeNotice notice(long policyVersion, long directoryCounter) {
+    return io.synid.api.node.v1.ChangeNotice.newBuilder().setPolicyVersion(policyVersion)
+        .setDirectoryCounter(directoryCounter).build();
+  }
+
   /** Records what was installed, keyed as the kernel maps are. */
   private static final class FakeDatapath implements Datapath {
     final Map<Long, List<Integer>> local = new HashMap<>();
@@ -326,6 +416,13 @@ class HandshakeControllerTest {
     final List<IdentityBinding> bindings = new ArrayList<>();
     final Map<String, AllocateHandlesResponse.Result> handles = new HashMap<>();
     final Map<String, String> policies = new HashMap<>();
+    /** Each policy's version: the set version in which it last changed. */
+    final Map<String, Long> policyVersions = new HashMap<>();
+    int directoryCalls;
+    int policyCalls;
+    int incrementalAnswers;
+    /** Answers incrementally with the policy versions as they are (false: always the whole set). */
+    boolean incremental = true;
     final Map<String, String> overrides = new HashMap<>();
     final List<Flow> flows = new ArrayList<>();
     long revision = 1;
@@ -340,6 +437,13 @@ class HandshakeControllerTest {
 
     void policy(String name, String yaml) {
       policies.put(name, yaml);
+      version++;
+      policyVersions.put(name, version);
+    }
+
+    void deletePolicy(String name) {
+      policies.remove(name);
+      policyVersions.remove(name);
       version++;
     }
 
@@ -367,6 +471,7 @@ class HandshakeControllerTest {
 
     @Override
     public GetDirectoryResponse directory(long knownRevision) {
+      directoryCalls++;
       if (knownRevision == revision) {
         return GetDirectoryResponse.newBuilder().setRevision(revision).setUnchanged(true).build();
       }
@@ -375,14 +480,24 @@ class HandshakeControllerTest {
     }
 
     @Override
-    public GetPoliciesResponse policies(long knownVersion) {
+    public GetPoliciesResponse policies(long knownVersion, boolean acceptsChanges) {
+      policyCalls++;
       if (knownVersion == version) {
         return GetPoliciesResponse.newBuilder().setVersion(version).setUnchanged(true).build();
       }
       GetPoliciesResponse.Builder b = GetPoliciesResponse.newBuilder().setVersion(version)
           .putAllModeOverrides(overrides);
-      policies.forEach((name, yaml) -> b.addPolicies(PolicyDocument.newBuilder().setName(name)
-          .setYaml(yaml).setVersion(version)));
+      boolean difference = incremental && acceptsChanges && knownVersion > 0;
+      if (difference) {
+        incrementalAnswers++;
+        b.setIncremental(true).addAllCurrentNames(policies.keySet());
+      }
+      policies.forEach((name, yaml) -> {
+        if (!difference || policyVersions.get(name) > knownVersion) {
+          b.addPolicies(PolicyDocument.newBuilder().setName(name).setYaml(yaml)
+              .setVersion(policyVersions.get(name)));
+        }
+      });
       return b.build();
     }
 

@@ -30,8 +30,10 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -57,6 +59,18 @@ final class AgentAuthInterceptor implements ServerInterceptor {
   private final TrustDomain trustDomain;
   private final Clock clock;
   private final Set<String> openMethods;
+  /**
+   * Chains that verified, with the bundle roots they verified against and the end of their
+   * shortest validity: an agent's calls (hundreds per sync on a busy node) repeat the same chain,
+   * and path validation is the most expensive part of a call. A different bundle or a later
+   * time verifies again; the node checks (banned, evicted, serial) run on every call.
+   */
+  private final Map<List<X509Certificate>, Verified> verified = new ConcurrentHashMap<>();
+
+  private record Verified(List<X509Certificate> roots, Instant until) {}
+
+  /** Bounds the verified-chain cache; past it the cache starts over. */
+  private static final int MAX_VERIFIED_CHAINS = 16_384;
 
   AgentAuthInterceptor(CertificateAuthority ca, NodeStore nodes, TrustDomain trustDomain,
       Clock clock, Set<String> openMethods) {
@@ -167,8 +181,18 @@ final class AgentAuthInterceptor implements ServerInterceptor {
   }
 
   private void verifyChain(List<X509Certificate> chain, Instant now) {
+    List<X509Certificate> roots;
     try {
-      List<X509Certificate> roots = ca.bundle().x509Authorities();
+      roots = ca.bundle().x509Authorities();
+    } catch (Exception e) {
+      throw Status.UNAVAILABLE.withDescription("trust bundle unavailable: " + e.getMessage())
+          .asRuntimeException();
+    }
+    Verified known = verified.get(chain);
+    if (known != null && known.roots().equals(roots) && now.isBefore(known.until())) {
+      return;
+    }
+    try {
       Set<TrustAnchor> anchors = new HashSet<>();
       for (X509Certificate root : roots) {
         anchors.add(new TrustAnchor(root, null));
@@ -186,6 +210,12 @@ final class AgentAuthInterceptor implements ServerInterceptor {
       params.setDate(Date.from(now));
       CertPathValidator.getInstance("PKIX").validate(
           CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+      Instant until = path.stream().map(c -> c.getNotAfter().toInstant()).min(Instant::compareTo)
+          .orElse(now);
+      if (verified.size() >= MAX_VERIFIED_CHAINS) {
+        verified.clear();
+      }
+      verified.put(List.copyOf(chain), new Verified(roots, until));
     } catch (Exception e) {
       throw Status.UNAUTHENTICATED.withDescription(
           "client certificate does not verify against the trust bundle: " + e.getMessage())

@@ -98,7 +98,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   private final Clock clock;
   private final ChangeWatch changes;
   private volatile CachedDirectory directoryCache;
-  private volatile GetPoliciesResponse policyCache;
+  private volatile PolicyAnswers policyAnswers;
+  private final Object policyAnswersLock = new Object();
 
   NodeService(Datastore datastore, AuthorizedEntries authorized, AuditLog audit, Clock clock,
       ChangeWatch changes) {
@@ -318,20 +319,18 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   public void getPolicies(GetPoliciesRequest request, StreamObserver<GetPoliciesResponse> out) {
     AgentCaller.current();
     long version = policies.version();
-    GetPoliciesResponse current = policyCache;
-    if (current == null || current.getVersion() != version) {
-      // Every agent fetches each new version once: build it once (a large set is a few MB).
-      PolicyStore.PolicyState state = policies.state();
-      GetPoliciesResponse.Builder response = GetPoliciesResponse.newBuilder()
-          .setVersion(state.version());
-      state.policies().values().forEach(p -> response.addPolicies(PolicyService.document(p)));
-      response.putAllModeOverrides(state.modes());
-      current = response.build();
-      policyCache = current;
+    PolicyAnswers answers = policyAnswers;
+    if (answers == null || answers.version() != version) {
+      // Every agent fetches each new version at about the same time: read it once.
+      synchronized (policyAnswersLock) {
+        answers = policyAnswers;
+        if (answers == null || answers.version() != version) {
+          answers = new PolicyAnswers(policies.state());
+          policyAnswers = answers;
+        }
+      }
     }
-    out.onNext(request.getKnownVersion() == current.getVersion()
-        ? GetPoliciesResponse.newBuilder().setVersion(current.getVersion()).setUnchanged(true).build()
-        : current);
+    out.onNext(answers.answer(request.getKnownVersion(), request.getAcceptsChanges()));
     out.onCompleted();
   }
 

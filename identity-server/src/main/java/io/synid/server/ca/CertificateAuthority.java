@@ -66,6 +66,13 @@ public final class CertificateAuthority {
   private final List<X509Certificate> appendedX509 = new ArrayList<>();
   private final List<JwtKey> appendedJwt = new ArrayList<>();
   private volatile Snapshot snapshot;
+  /**
+   * The stored bundle last decoded: every agent API call asks for the bundle, which changes a few
+   * times a day; reading it stays per call (another server may have rotated), decoding does not.
+   */
+  private volatile DecodedBundle decodedBundle;
+
+  private record DecodedBundle(String json, TrustBundle bundle) {}
 
   /** An X.509 signing authority and its state. */
   public record X509Slot(String id, SigningAuthority authority, AuthorityStatus status) {
@@ -187,8 +194,14 @@ public final class CertificateAuthority {
   public TrustBundle bundle() throws CaException {
     String stored = bundleStore.get(settings.trustDomain().name())
         .orElseThrow(() -> new CaException("own bundle missing from the datastore"));
+    DecodedBundle last = decodedBundle;
+    if (last != null && last.json().equals(stored)) {
+      return last.bundle();
+    }
     try {
-      return BundleJson.decode(settings.trustDomain(), stored);
+      TrustBundle bundle = BundleJson.decode(settings.trustDomain(), stored);
+      decodedBundle = new DecodedBundle(stored, bundle);
+      return bundle;
     } catch (Exception e) {
       throw new CaException("own bundle in the datastore is invalid: " + e.getMessage(), e);
     }

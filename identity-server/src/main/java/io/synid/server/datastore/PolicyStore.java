@@ -25,6 +25,8 @@ public final class PolicyStore {
   private final Clock clock;
 
   private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** The state last read, reused while the stored version is the same. */
+  private volatile PolicyState lastRead;
 
   PolicyStore(Jdbi jdbi, Clock clock) {
     this.jdbi = jdbi;
@@ -109,7 +111,7 @@ public final class PolicyStore {
 
   /** The current state. */
   public PolicyState state() {
-    return jdbi.inTransaction(PolicyStore::read);
+    return jdbi.inTransaction(this::read);
   }
 
   /**
@@ -186,8 +188,22 @@ public final class PolicyStore {
         .bind("id", id).execute() > 0);
   }
 
-  private static PolicyState read(Handle h) {
+  /**
+   * The state at the stored version: the one read last if the version is the same (every change
+   * moves the version in its own transaction, whichever server makes it), else read.
+   */
+  private PolicyState read(Handle h) {
     long version = Counters.get(h, Counters.POLICY_VERSION);
+    PolicyState known = lastRead;
+    if (known != null && known.version() == version) {
+      return known;
+    }
+    PolicyState state = read(h, version);
+    lastRead = state;
+    return state;
+  }
+
+  private static PolicyState read(Handle h, long version) {
     Map<String, StoredPolicy> policies = new LinkedHashMap<>();
     h.createQuery("SELECT name, yaml, version FROM policies ORDER BY name")
         .map((rs, ctx) -> new StoredPolicy(rs.getString(1), rs.getString(2), rs.getLong(3)))

@@ -34,6 +34,8 @@ import io.synid.api.spire.types.EntryMask;
 import io.synid.api.spire.types.PermissionDeniedDetails;
 import io.synid.api.spire.types.SPIFFEID;
 import io.synid.core.selector.Selector;
+import io.synid.core.bundle.BundleJson;
+import io.synid.core.bundle.TrustBundle;
 import io.synid.core.spiffeid.SpiffeId;
 import io.synid.core.spiffeid.TrustDomain;
 import io.synid.core.x509.Csr;
@@ -611,6 +613,35 @@ class AgentApiTest {
   }
 
   // ---- renewal, eviction, ban -----------------------------------------------------------------
+
+  @Test
+  void aChainThatVerifiedIsRefusedOnceItsRootLeavesTheBundle() throws Throwable {
+    start(DatastoreConfig.Kind.SQLITE);
+    Node node = joinTokenNode();
+    EntryGrpc.newBlockingStub(node.channel)
+        .getAuthorizedEntries(GetAuthorizedEntriesRequest.getDefaultInstance());
+    EntryGrpc.newBlockingStub(node.channel)
+        .getAuthorizedEntries(GetAuthorizedEntriesRequest.getDefaultInstance());
+
+    // The bundle now names another root only: the same connection's next call is refused,
+    // whatever the server remembered of the chain's earlier verification.
+    String stored = server.datastore().bundles().get(TD).orElseThrow();
+    TrustBundle bundle = BundleJson.decode(TrustDomain.parse(TD), stored);
+    SigningAuthority other = X509AuthorityFactory.newSelfSignedAuthority(KeyType.EC_P256,
+        TrustDomain.parse(TD), Duration.ofDays(1), Instant.now());
+    server.datastore().bundles().put(TD, BundleJson.encode(
+        new TrustBundle(bundle.trustDomain(), List.of(other.certificate()), bundle.jwtAuthorities(),
+            bundle.sequenceNumber() + 1, bundle.refreshHint())));
+    assertThatThrownBy(() -> EntryGrpc.newBlockingStub(node.channel)
+        .getAuthorizedEntries(GetAuthorizedEntriesRequest.getDefaultInstance()))
+        .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.UNAUTHENTICATED))
+        .hasMessageContaining("client certificate does not verify against the trust bundle");
+
+    // And accepted again with the root back.
+    server.datastore().bundles().put(TD, stored);
+    EntryGrpc.newBlockingStub(node.channel)
+        .getAuthorizedEntries(GetAuthorizedEntriesRequest.getDefaultInstance());
+  }
 
   @Test
   void renewalActivatesTheNewSerialOnFirstUseAsSpireDoes() throws Throwable {

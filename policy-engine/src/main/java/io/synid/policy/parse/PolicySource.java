@@ -1,20 +1,29 @@
 package io.synid.policy.parse;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The untrusted bytes of one policy file and the name errors report it under.
- *
- * @param name the file name as the operator knows it, for example {@code orders-db.yaml}
- * @param content the bytes, UTF-8 YAML (copied)
+ * The untrusted bytes of one policy file and the name errors report it under. Immutable; equal
+ * when name and bytes are. The hash is computed once: a parse with a {@link PolicyParser.Cache}
+ * looks every source of a large set up by it on each change.
  */
-public record PolicySource(String name, byte[] content) {
+public final class PolicySource {
+    private final String name;
+    private final byte[] content;
+    private final int hash;
 
-    /** Copies the content. */
-    public PolicySource {
-        Objects.requireNonNull(name, "name");
-        content = Objects.requireNonNull(content, "content").clone();
+    /**
+     * A source.
+     *
+     * @param name the file name as the operator knows it, for example {@code orders-db.yaml}
+     * @param content the bytes, UTF-8 YAML (copied)
+     */
+    public PolicySource(String name, byte[] content) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.content = Objects.requireNonNull(content, "content").clone();
+        this.hash = name.hashCode() * 31 + Arrays.hashCode(this.content);
     }
 
     /** A source from text. */
@@ -22,8 +31,12 @@ public record PolicySource(String name, byte[] content) {
         return new PolicySource(name, yaml.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The file name. */
+    public String name() {
+        return name;
+    }
+
     /** The bytes (a copy). */
-    @Override
     public byte[] content() {
         return content.clone();
     }
@@ -38,12 +51,13 @@ public record PolicySource(String name, byte[] content) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PolicySource s && s.name.equals(name) && java.util.Arrays.equals(s.content, content);
+        return o == this || o instanceof PolicySource s && s.hash == hash && s.name.equals(name)
+            && Arrays.equals(s.content, content);
     }
 
     @Override
     public int hashCode() {
-        return name.hashCode() * 31 + java.util.Arrays.hashCode(content);
+        return hash;
     }
 
     @Override

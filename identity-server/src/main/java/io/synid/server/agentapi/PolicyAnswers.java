@@ -1,0 +1,79 @@
+package io.synid.server.agentapi;
+
+import io.synid.api.node.v1.GetPoliciesResponse;
+import io.synid.server.admin.PolicyService;
+import io.synid.server.datastore.PolicyStore.PolicyState;
+import io.synid.server.datastore.PolicyStore.StoredPolicy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@code GetPolicies} answers for one policy-set version, built once and shared by every
+ * agent: the whole set, and the difference from each older version agents ask about. After a
+ * change every agent holds the previous version, so one difference answers all of them; a
+ * policy's own version (the set version in which it last changed) says what belongs in it.
+ */
+final class PolicyAnswers {
+  /** Differences kept per version; agents far behind are few, and a miss only costs a build. */
+  private static final int MAX_DIFFERENCES = 16;
+
+  private final PolicyState state;
+  private GetPoliciesResponse full;
+  private final Map<Long, GetPoliciesResponse> differences = new ConcurrentHashMap<>();
+
+  PolicyAnswers(PolicyState state) {
+    this.state = state;
+  }
+
+  /** The whole set, built at the first request for it (agents that are current never need it). */
+  private synchronized GetPoliciesResponse full() {
+    if (full == null) {
+      GetPoliciesResponse.Builder response = GetPoliciesResponse.newBuilder()
+          .setVersion(state.version());
+      state.policies().values().forEach(p -> response.addPolicies(PolicyService.document(p)));
+      response.putAllModeOverrides(state.modes());
+      full = response.build();
+    }
+    return full;
+  }
+
+  long version() {
+    return state.version();
+  }
+
+  /**
+   * The answer for an agent that holds {@code knownVersion}: unchanged when it is current; the
+   * difference when the agent accepts one and holds an older version of this set; else the
+   * whole set (a version from the future means the datastore was replaced: start over).
+   */
+  GetPoliciesResponse answer(long knownVersion, boolean acceptsChanges) {
+    long version = state.version();
+    if (knownVersion == version) {
+      return GetPoliciesResponse.newBuilder().setVersion(version).setUnchanged(true).build();
+    }
+    if (!acceptsChanges || knownVersion <= 0 || knownVersion > version) {
+      return full();
+    }
+    GetPoliciesResponse known = differences.get(knownVersion);
+    if (known != null) {
+      return known;
+    }
+    if (differences.size() >= MAX_DIFFERENCES) {
+      differences.clear();
+    }
+    return differences.computeIfAbsent(knownVersion, this::difference);
+  }
+
+  private GetPoliciesResponse difference(long knownVersion) {
+    GetPoliciesResponse.Builder response = GetPoliciesResponse.newBuilder()
+        .setVersion(state.version()).setIncremental(true)
+        .putAllModeOverrides(state.modes());
+    for (StoredPolicy p : state.policies().values()) {
+      response.addCurrentNames(p.name());
+      if (p.version() > knownVersion) {
+        response.addPolicies(PolicyService.document(p));
+      }
+    }
+    return response.build();
+  }
+}
