@@ -1,7 +1,8 @@
 package io.synid.server.agentapi;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
@@ -39,6 +40,7 @@ import io.synid.server.datastore.NodeDirectoryStore.Allocation;
 import io.synid.server.datastore.PolicyStore;
 import io.synid.server.entry.RegistrationEntry;
 import io.synid.server.policy.FlowAddresses;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -87,7 +89,9 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       HexFormat.of().parseHex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
       HexFormat.of().parseHex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"));
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Parses forwarded records; field names are not interned (agents choose them). */
+  private static final JsonFactory RECORD_PARSER = JsonFactory.builder()
+      .disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build();
 
   private final NodeDirectoryStore directory;
   private final PolicyStore policies;
@@ -451,24 +455,37 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     }
   }
 
-  /** Why a forwarded record is unacceptable, or null. */
-  private static String checkRecord(String record) {
+  /**
+   * Why a forwarded record is unacceptable, or null: it must be one JSON object, nothing after
+   * it, with a {@code "schema": "synid.audit/..."} member. Read as a token stream without
+   * building a tree: every record an agent forwards passes here (tens of thousands a second).
+   */
+  static String checkRecord(String record) {
     if (record.length() > MAX_RECORD_LENGTH) {
       return "longer than " + MAX_RECORD_LENGTH + " characters";
     }
-    JsonNode node;
-    try {
-      node = JSON.readTree(record);
-    } catch (Exception e) {
+    try (JsonParser p = RECORD_PARSER.createParser(record)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return "not a JSON object";
+      }
+      boolean schema = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("schema".equals(name)) {
+          schema = value == JsonToken.VALUE_STRING && p.getText().startsWith("synid.audit/");
+        }
+        if (value.isStructStart()) {
+          p.skipChildren();
+        }
+      }
+      if (p.nextToken() != null) {
+        return "not JSON: content after the object";
+      }
+      return schema ? null : "no \"schema\": \"synid.audit/...\" field";
+    } catch (IOException e) {
       return "not JSON";
     }
-    if (node == null || !node.isObject()) {
-      return "not a JSON object";
-    }
-    if (!node.path("schema").asText("").startsWith("synid.audit/")) {
-      return "no \"schema\": \"synid.audit/...\" field";
-    }
-    return null;
   }
 
   /** The SPIFFE IDs of the entries the caller is authorized for. */
