@@ -163,7 +163,7 @@ public final class HandshakeController implements AutoCloseable {
    * A reconciliation after a change notice: like {@link #reconcile(AgentState)}, but the node
    * directory is fetched only when the announced directory counter moved since the last fetch
    * (or this call allocated handles), and the policies only when the announced version differs
-   * from the installed one. Withdrawn bindings do not move the counter; the periodic
+   * from the installed one. An entry reaching its expiry moves no counter; the periodic
    * {@link #reconcile(AgentState)} still fetches everything.
    */
   public void reconcileAnnounced(AgentState state) throws ServerApiException,

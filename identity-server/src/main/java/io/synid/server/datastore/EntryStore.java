@@ -189,6 +189,9 @@ public final class EntryStore {
           .execute();
       deleteChildren(h, updated.id());
       insertChildren(h, updated);
+      if (movesBindings(current.get(), updated)) {
+        Counters.next(h, Counters.DIRECTORY_REVISION);
+      }
       return Optional.of(updated);
     });
     if (outcome instanceof RegistrationEntry existing) {
@@ -206,9 +209,22 @@ public final class EntryStore {
       if (current.isPresent()) {
         deleteChildren(h, id);
         h.createUpdate("DELETE FROM registered_entries WHERE id = :id").bind("id", id).execute();
+        // Bindings of its SPIFFE ID may go: move the directory counter, so that agents are
+        // told at once rather than at their next sync.
+        Counters.next(h, Counters.DIRECTORY_REVISION);
       }
       return current;
     });
+  }
+
+  /**
+   * Whether an update can change which nodes may host which SPIFFE IDs (the node directory's
+   * bindings): a new SPIFFE ID, parent, selectors or expiry.
+   */
+  private static boolean movesBindings(RegistrationEntry before, RegistrationEntry after) {
+    return !before.spiffeId().equals(after.spiffeId()) || !before.parentId().equals(after.parentId())
+        || !new java.util.HashSet<>(before.selectors()).equals(new java.util.HashSet<>(after.selectors()))
+        || before.expiresAt() != after.expiresAt();
   }
 
   public Optional<RegistrationEntry> get(String id) {

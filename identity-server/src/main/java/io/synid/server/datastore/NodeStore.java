@@ -67,20 +67,36 @@ public final class NodeStore {
         h.createQuery("SELECT COUNT(*) FROM attested_nodes").mapTo(Long.class).one());
   }
 
-  /** Deletes a node and its selectors; returns whether it existed. */
+  /**
+   * Deletes a node and its selectors; returns whether it existed. Its bindings leave the node
+   * directory, whose counter moves so that agents are told at once.
+   */
   public boolean delete(String spiffeId) {
     return jdbi.inTransaction(h -> {
       h.createUpdate("DELETE FROM node_selectors WHERE spiffe_id = :id").bind("id", spiffeId).execute();
-      return h.createUpdate("DELETE FROM attested_nodes WHERE spiffe_id = :id")
+      boolean deleted = h.createUpdate("DELETE FROM attested_nodes WHERE spiffe_id = :id")
           .bind("id", spiffeId).execute() > 0;
+      if (deleted) {
+        Counters.next(h, Counters.DIRECTORY_REVISION);
+      }
+      return deleted;
     });
   }
 
-  /** Bans a node: clears its certificate serials so no SVID of it is accepted; true if found. */
+  /**
+   * Bans a node: clears its certificate serials so no SVID of it is accepted; true if found.
+   * Moves the node directory's counter like {@link #delete}.
+   */
   public boolean ban(String spiffeId) {
-    return jdbi.withHandle(h -> h.createUpdate("UPDATE attested_nodes SET cert_serial = '',"
-            + " new_cert_serial = '', new_cert_not_after = 0 WHERE spiffe_id = :id")
-        .bind("id", spiffeId).execute() > 0);
+    return jdbi.inTransaction(h -> {
+      boolean banned = h.createUpdate("UPDATE attested_nodes SET cert_serial = '',"
+              + " new_cert_serial = '', new_cert_not_after = 0 WHERE spiffe_id = :id")
+          .bind("id", spiffeId).execute() > 0;
+      if (banned) {
+        Counters.next(h, Counters.DIRECTORY_REVISION);
+      }
+      return banned;
+    });
   }
 
   /**

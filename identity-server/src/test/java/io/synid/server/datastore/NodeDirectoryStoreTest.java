@@ -247,4 +247,48 @@ class NodeDirectoryStoreTest {
               ib + " spiffe://example.org/api", ib + " spiffe://example.org/api-sidecar");
     }
   }
+
+  @ParameterizedTest
+  @MethodSource("kinds")
+  void changesThatCanWithdrawBindingsMoveTheDirectoryCounter(DatastoreConfig.Kind kind) throws Exception {
+    try (Datastore ds = TestDatastores.open(kind, tmp, Clock.systemUTC())) {
+      NodeDirectoryStore dir = ds.directory();
+      String a = "spiffe://example.org/spire/agent/x/a";
+      String b = "spiffe://example.org/spire/agent/x/b";
+      ds.nodes().put(new AttestedNode(a, "x", "sa", 0, "", 0, false, "", 0, List.of()));
+      ds.nodes().put(new AttestedNode(b, "x", "sb", 0, "", 0, false, "", 0, List.of()));
+      Selector uid = new Selector("unix", "uid:1");
+      RegistrationEntry web = ds.entries().create(entry("/web", a, 0, uid));
+      RegistrationEntry api = ds.entries().create(entry("/api", a, 0, uid));
+      long created = dir.revision();
+
+      // A new TTL changes no binding: the counter stays.
+      ds.entries().update(new RegistrationEntry(web.id(), web.spiffeId(), a, web.selectors(), 60, 0,
+          List.of(), false, false, 0, List.of(), 0, false, "", 0));
+      assertThat(dir.revision()).isEqualTo(created);
+      // New selectors, a new parent, a new expiry: each moves it.
+      ds.entries().update(new RegistrationEntry(web.id(), web.spiffeId(), a,
+          List.of(new Selector("unix", "uid:2")), 60, 0, List.of(), false, false, 0, List.of(), 0, false, "", 0));
+      assertThat(dir.revision()).isEqualTo(created + 1);
+      ds.entries().update(new RegistrationEntry(web.id(), web.spiffeId(), b,
+          List.of(new Selector("unix", "uid:2")), 60, 0, List.of(), false, false, 0, List.of(), 0, false, "", 0));
+      assertThat(dir.revision()).isEqualTo(created + 2);
+      ds.entries().update(new RegistrationEntry(web.id(), web.spiffeId(), b,
+          List.of(new Selector("unix", "uid:2")), 60, 0, List.of(), false, false, 4_000_000_000L, List.of(), 0,
+          false, "", 0));
+      assertThat(dir.revision()).isEqualTo(created + 3);
+      // Deleting an entry moves it; deleting one that is not there does not.
+      assertThat(ds.entries().delete(api.id())).isPresent();
+      assertThat(dir.revision()).isEqualTo(created + 4);
+      assertThat(ds.entries().delete(api.id())).isEmpty();
+      assertThat(dir.revision()).isEqualTo(created + 4);
+      // Banning and evicting an agent move it.
+      assertThat(ds.nodes().ban(a)).isTrue();
+      assertThat(dir.revision()).isEqualTo(created + 5);
+      assertThat(ds.nodes().delete(b)).isTrue();
+      assertThat(dir.revision()).isEqualTo(created + 6);
+      assertThat(ds.nodes().delete(b)).isFalse();
+      assertThat(dir.revision()).isEqualTo(created + 6);
+    }
+  }
 }

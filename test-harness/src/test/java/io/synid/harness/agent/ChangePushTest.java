@@ -42,7 +42,7 @@ class ChangePushTest {
   void policiesAndPeersArriveWithoutWaitingForTheSync() throws Exception {
     // Everything exists before the agents start: what appears later is only found by the next
     // (hourly) sync or scan.
-    h.createEntry(nodes.reserveAgentId(1), "/web", 0, "unix:uid:1001");
+    String web = h.createEntry(nodes.reserveAgentId(1), "/web", 0, "unix:uid:1001");
     h.createEntry(nodes.reserveAgentId(2), "/api", 0, "unix:uid:1002");
     nodes.startWorkload(1, "web", 1001, "serve", "9000");
     nodes.startWorkload(2, "api", 1002, "serve", "8080");
@@ -78,5 +78,9 @@ class ChangePushTest {
     AgentHarness.awaitPolicy(b, closed);
     assertThat(nodes.runClient(1, "web", 1001, Duration.ofSeconds(30), "connect", "10.197.0.2",
         "8080", "1", "2")).containsEntry("failed", 1);
+
+    // Deleting /web's entry withdraws its binding from node 2's kernel, also without a sync.
+    h.deleteEntry(web);
+    Awaitility.await().atMost(WAIT).until(() -> b.handshake().get().knownBindings() == 1);
   }
 }
