@@ -75,6 +75,7 @@ public final class AgentDaemon implements AutoCloseable {
   private final Thread loop;
   private final WorkloadAttestation attestation;
   private volatile HandshakeController handshake;
+  private volatile NamedSvid namedSvid;
   private volatile ChangeWatcher changes;
   /** Guards {@link #datapathDue}; the sync loop waits on it between cycles. */
   private final Object wake = new Object();
@@ -119,7 +120,7 @@ public final class AgentDaemon implements AutoCloseable {
       audit = AgentAudit.start(settings.audit(), settings.dataDir(), () -> {
         NodeIdentity n = identity.get();
         AgentSvid svid = n == null ? null : n.current();
-        return svid == null ? null : svid.spiffeId();
+        return svid == null ? null : idOf(svid);
       }, client::agentChannel, clock);
     } catch (IOException | RuntimeException e) {
       client.close();
@@ -179,8 +180,20 @@ public final class AgentDaemon implements AutoCloseable {
 
   /** The agent's SPIFFE ID, or empty before attestation. */
   public Optional<String> agentId() {
-    return Optional.ofNullable(node.current()).map(s -> s.spiffeId());
+    return Optional.ofNullable(node.current()).map(this::idOf);
   }
+
+  /** An SVID's SPIFFE ID, parsed once per SVID: every audit record names the agent. */
+  private String idOf(AgentSvid svid) {
+    NamedSvid named = namedSvid;
+    if (named == null || named.svid() != svid) {
+      named = new NamedSvid(svid, svid.spiffeId());
+      namedSvid = named;
+    }
+    return named.id();
+  }
+
+  private record NamedSvid(AgentSvid svid, String id) {}
 
   private void run() {
     Duration interval = settings.syncInterval();

@@ -135,8 +135,12 @@ class AuditPipelineTest {
     Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
     Random random = new Random(11);
     int rounds = 6;
+    // The spool's bound is far above the 48,000 records this can produce: on a slow machine the
+    // failing server sink falls behind, and reaching the bound drops the oldest records by
+    // design (covered by aServerDownLongerThanTheSpoolHoldsLosesOnlyItsOwnOldestRecordsAndSaysSo),
+    // which is not what this test is about.
     for (int round = 0; round < rounds; round++) {
-      AuditPipeline p = open(server, 8L << 20, 64L << 10);
+      AuditPipeline p = open(server, 64L << 20, 64L << 10);
       List<Thread> producers = new ArrayList<>();
       for (int t = 0; t < 2; t++) {
         long base = round * 1_000_000L + t * 100_000L;
@@ -164,7 +168,7 @@ class AuditPipelineTest {
       }
     }
     long last;
-    try (AuditPipeline p = open(server, 8L << 20, 64L << 10)) {
+    try (AuditPipeline p = open(server, 64L << 20, 64L << 10)) {
       last = p.lastSequence();
       assertThat(p.awaitDelivered(last, Duration.ofSeconds(120))).isTrue();
     }
