@@ -23,13 +23,21 @@ import java.util.logging.Logger;
  * one-row reads), so that changes committed by another server on the same PostgreSQL are
  * announced too; {@link #poke()} checks at once after a change made through this server. All
  * reads and sends run on one thread, so every stream sees notices in order and each stream's
- * first notice is the state when it opened.
+ * first notice is the state when it opened. Directory changes alone are announced at most once
+ * per {@link #DIRECTORY_SPACING}.
  */
 final class ChangeWatch implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ChangeWatch.class.getName());
 
   /** How often the counters are read while someone watches. */
   static final Duration POLL = Duration.ofMillis(100);
+  /**
+   * Least time between two notices for directory changes alone: entry churn (a controller
+   * deleting entries one by one) moves the directory counter many times a second, and each
+   * notice makes every agent ask for the directory. A policy change is announced at once, with
+   * the directory counter as it is then.
+   */
+  static final Duration DIRECTORY_SPACING = Duration.ofSeconds(1);
   /** Most open streams per agent; a well-behaved agent holds one. */
   static final int MAX_WATCHES_PER_AGENT = 4;
 
@@ -42,6 +50,8 @@ final class ChangeWatch implements AutoCloseable {
   private final Map<ServerCallStreamObserver<ChangeNotice>, String> watchers =
       new ConcurrentHashMap<>();
   private ChangeNotice last;
+  /** System.nanoTime() of the last notice that moved the directory counter (one thread). */
+  private long lastDirectoryNotice;
   /** What each stream was last sent (touched by the one thread only). */
   private final Map<ServerCallStreamObserver<ChangeNotice>, ChangeNotice> sent =
       new ConcurrentHashMap<>();
@@ -95,6 +105,15 @@ final class ChangeWatch implements AutoCloseable {
     ChangeNotice now = read();
     if (now == null || now.equals(last)) {
       return;
+    }
+    boolean directoryMoved = last == null || now.getDirectoryCounter() != last.getDirectoryCounter();
+    boolean policyMoved = last == null || now.getPolicyVersion() != last.getPolicyVersion();
+    long at = System.nanoTime();
+    if (!policyMoved && last != null && at - lastDirectoryNotice < DIRECTORY_SPACING.toNanos()) {
+      return; // a later poll announces it, with whatever else moved by then
+    }
+    if (directoryMoved) {
+      lastDirectoryNotice = at;
     }
     last = now;
     watchers.keySet().forEach(stream -> send(stream, now));

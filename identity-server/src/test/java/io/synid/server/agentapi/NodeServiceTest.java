@@ -449,6 +449,52 @@ class NodeServiceTest {
   }
 
   @Test
+  void directoryChurnIsAnnouncedAtMostOncePerSpacing() throws Throwable {
+    start(DatastoreConfig.Kind.SQLITE);
+    Agent a = agent();
+    Watch wa = Watch.open(a);
+    assertThat(wa.next()).isEqualTo(ChangeNotice.getDefaultInstance());
+    a.node().registerHandshakeKey(register(key(1), "10.0.0.1/32"));
+    ChangeNotice first = wa.next();
+    long started = System.nanoTime();
+
+    // Entries deleted one by one, for about two spacings: each moves the directory counter.
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      ids.add(entry(TD + "/churn" + i, a.id(), new Selector("unix", "uid:" + (2000 + i))).id());
+    }
+    long afterCreates = server.datastore().directory().revision();
+    for (String id : ids) {
+      server.datastore().entries().delete(id);
+      Thread.sleep(50);
+    }
+    long last = server.datastore().directory().revision();
+    assertThat(last - afterCreates).isEqualTo(40);
+    // Notices until the last counter value arrives: spaced, fewer than the changes.
+    List<ChangeNotice> seen = new ArrayList<>();
+    while (seen.isEmpty() || seen.get(seen.size() - 1).getDirectoryCounter() != last) {
+      seen.add(wa.next());
+    }
+    // The server sends at most one directory notice per spacing (the one after the key
+    // registration included), however many times the counter moved.
+    assertThat(seen.size()).isLessThanOrEqualTo(
+        (int) ((System.nanoTime() - started) / ChangeWatch.DIRECTORY_SPACING.toNanos()) + 1)
+        .isLessThan(40);
+    assertThat(seen.get(0).getDirectoryCounter()).isGreaterThan(first.getDirectoryCounter());
+
+    // A policy change is not held back by the spacing.
+    PolicyGrpc.newBlockingStub(admin).applyPolicies(ApplyPoliciesRequest.newBuilder().setYaml("""
+        name: api
+        mode: enforce
+        applies_to: {spiffe_id: "spiffe://example.org/api"}
+        ingress:
+          - from: [{spiffe_id: "spiffe://example.org/web"}]
+            ports: [8080]
+        """).build());
+    assertThat(wa.next().getPolicyVersion()).isEqualTo(1);
+  }
+
+  @Test
   void watchStreamsPerAgentAreLimitedAndEndWithTheServer() throws Throwable {
     start(DatastoreConfig.Kind.SQLITE);
     Agent a = agent();
