@@ -11,9 +11,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
-# One reactor build, and the classpath it resolved: this tree's own jars, not whatever another
-# tree last installed into the shared local repository.
-./mvnw -q -B -ntp -DskipTests install dependency:build-classpath -pl test-harness -am \
-  -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath
-cp="test-harness/target/test-classes:test-harness/target/classes:$(cat test-harness/target/test.classpath)"
-exec java -cp "$cp" io.synid.harness.handshake.HandshakeBenchmark "$@"
+. scripts/lib/harness-java.sh
+run_harness_main io.synid.harness.handshake.HandshakeBenchmark "$@"

@@ -408,6 +408,18 @@ class NodeServiceTest {
     }
   }
 
+  /** Applies a policy "api": /api enforced, /web admitted on 8080. */
+  private void applyApiPolicy() {
+    PolicyGrpc.newBlockingStub(admin).applyPolicies(ApplyPoliciesRequest.newBuilder().setYaml("""
+        name: api
+        mode: enforce
+        applies_to: {spiffe_id: "spiffe://example.org/api"}
+        ingress:
+          - from: [{spiffe_id: "spiffe://example.org/web"}]
+            ports: [8080]
+        """).build());
+  }
+
   @Test
   void watchersHearOfPolicyAndDirectoryChanges() throws Throwable {
     start(DatastoreConfig.Kind.SQLITE);
@@ -419,14 +431,7 @@ class NodeServiceTest {
     assertThat(wa.next()).isEqualTo(ChangeNotice.getDefaultInstance());
     assertThat(wb.next()).isEqualTo(ChangeNotice.getDefaultInstance());
 
-    PolicyGrpc.newBlockingStub(admin).applyPolicies(ApplyPoliciesRequest.newBuilder().setYaml("""
-        name: api
-        mode: enforce
-        applies_to: {spiffe_id: "spiffe://example.org/api"}
-        ingress:
-          - from: [{spiffe_id: "spiffe://example.org/web"}]
-            ports: [8080]
-        """).build());
+    applyApiPolicy();
     assertThat(wa.next().getPolicyVersion()).isEqualTo(1);
     assertThat(wb.next().getPolicyVersion()).isEqualTo(1);
 
@@ -483,14 +488,7 @@ class NodeServiceTest {
     assertThat(seen.get(0).getDirectoryCounter()).isGreaterThan(first.getDirectoryCounter());
 
     // A policy change is not held back by the spacing.
-    PolicyGrpc.newBlockingStub(admin).applyPolicies(ApplyPoliciesRequest.newBuilder().setYaml("""
-        name: api
-        mode: enforce
-        applies_to: {spiffe_id: "spiffe://example.org/api"}
-        ingress:
-          - from: [{spiffe_id: "spiffe://example.org/web"}]
-            ports: [8080]
-        """).build());
+    applyApiPolicy();
     assertThat(wa.next().getPolicyVersion()).isEqualTo(1);
   }
 

@@ -39,6 +39,12 @@ class NodeDirectoryStoreTest {
     return k;
   }
 
+  /** Stores an attested agent with these node selectors. */
+  private static void attest(Datastore ds, String agentId, Selector... selectors) {
+    ds.nodes().put(new AttestedNode(agentId, "x", "serial-" + agentId.hashCode(), 0, "", 0, false, "",
+        0, List.of(selectors)));
+  }
+
   private static <T> List<T> race(int threads, Callable<T> task) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
@@ -214,9 +220,8 @@ class NodeDirectoryStoreTest {
       NodeDirectoryStore dir = ds.directory();
       String a = "spiffe://example.org/spire/agent/x/a";
       String b = "spiffe://example.org/spire/agent/x/b";
-      ds.nodes().put(new AttestedNode(a, "x", "sa", 0, "", 0, false, "", 0, List.of()));
-      ds.nodes().put(new AttestedNode(b, "x", "sb", 0, "", 0, false, "", 0,
-          List.of(new Selector("x", "zone:1"), new Selector("x", "rack:7"))));
+      attest(ds, a);
+      attest(ds, b, new Selector("x", "zone:1"), new Selector("x", "rack:7"));
       int ia = dir.register(a, key(1), List.of()).nodeIndex();
       int ib = dir.register(b, key(2), List.of()).nodeIndex();
       Selector uid = new Selector("unix", "uid:1");
@@ -255,8 +260,8 @@ class NodeDirectoryStoreTest {
       NodeDirectoryStore dir = ds.directory();
       String a = "spiffe://example.org/spire/agent/x/a";
       String b = "spiffe://example.org/spire/agent/x/b";
-      ds.nodes().put(new AttestedNode(a, "x", "sa", 0, "", 0, false, "", 0, List.of()));
-      ds.nodes().put(new AttestedNode(b, "x", "sb", 0, "", 0, false, "", 0, List.of()));
+      attest(ds, a);
+      attest(ds, b);
       Selector uid = new Selector("unix", "uid:1");
       RegistrationEntry web = ds.entries().create(entry("/web", a, 0, uid));
       RegistrationEntry api = ds.entries().create(entry("/api", a, 0, uid));
