@@ -5,9 +5,9 @@ import io.synid.agent.cache.AgentState;
 import io.synid.agent.server.ServerApiException;
 import io.synid.agent.audit.AuditSink;
 import io.synid.api.node.v1.AllocateHandlesResponse;
+import io.synid.api.node.v1.ChangeNotice;
 import io.synid.api.node.v1.Flow;
 import io.synid.api.node.v1.GetDirectoryResponse;
-import io.synid.api.node.v1.ChangeNotice;
 import io.synid.api.node.v1.GetPoliciesResponse;
 import io.synid.api.node.v1.IdentityBinding;
 import io.synid.api.node.v1.NodeKey;
@@ -259,18 +259,15 @@ public final class HandshakeController implements AutoCloseable {
         }
       }
     }
-    for (PolicyDocument doc : fetched.getPoliciesList()) {
-      sources.put(doc.getName(), PolicySource.of(doc.getName(), doc.getYaml()));
-    }
-    if (fetched.getIncremental() && sources.size() != fetched.getCurrentNamesCount()) {
-      // A policy the difference leaves out is not one we hold: take the whole set instead.
+    addDocuments(sources, fetched);
+    if (fetched.getIncremental()
+        && !sources.keySet().equals(new HashSet<>(fetched.getCurrentNamesList()))) {
+      // The difference does not fit the set we hold: take the whole set instead.
       LOG.warning("incremental policy answer for version " + fetched.getVersion()
           + " does not match the installed version " + policyVersion + "; fetching all");
       fetched = server.policies(0, false);
       sources.clear();
-      for (PolicyDocument doc : fetched.getPoliciesList()) {
-        sources.put(doc.getName(), PolicySource.of(doc.getName(), doc.getYaml()));
-      }
+      addDocuments(sources, fetched);
     }
     try {
       policies = sources.isEmpty() ? new PolicySet(fetched.getVersion(), List.of())
@@ -286,6 +283,12 @@ public final class HandshakeController implements AutoCloseable {
     policyVersion = fetched.getVersion();
     modeOverrides = Map.copyOf(fetched.getModeOverridesMap());
     return true;
+  }
+
+  private static void addDocuments(Map<String, PolicySource> sources, GetPoliciesResponse answer) {
+    for (PolicyDocument doc : answer.getPoliciesList()) {
+      sources.put(doc.getName(), PolicySource.of(doc.getName(), doc.getYaml()));
+    }
   }
 
   private void install(List<LocalWorkload> local, int epoch) throws DatapathException {

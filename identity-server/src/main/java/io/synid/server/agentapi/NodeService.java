@@ -31,7 +31,6 @@ import io.synid.api.spire.types.Selector;
 import io.synid.core.spiffeid.InvalidSpiffeIdException;
 import io.synid.core.spiffeid.SpiffeId;
 import io.synid.policy.model.Cidr;
-import io.synid.server.admin.PolicyService;
 import io.synid.server.datastore.Datastore;
 import io.synid.server.datastore.FlowStore;
 import io.synid.server.datastore.ForwardedAuditStore;
