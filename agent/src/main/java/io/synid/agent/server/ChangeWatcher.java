@@ -9,11 +9,11 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * Keeps a {@code Node/WatchChanges} stream open to the server and passes a notice to
- * {@code onChange} whenever
- * the policy version or the directory counter it announces differs from the last one seen, so
- * that a policy change reaches the kernel without waiting for the next sync. The first notice
- * of every stream counts as a change (one may have been missed while disconnected). A lost
+ * Keeps a {@code Node/WatchChanges} stream open to the server and passes the notice to
+ * {@code onChange} whenever the policy version or the directory counter it announces differs
+ * from the last one seen, so that a policy change reaches the kernel without waiting for the
+ * next sync. The first notice of every stream counts as a change (one may have been missed
+ * while disconnected). A lost
  * stream is reopened after 1 s, doubling up to 30 s; a server without the call (UNIMPLEMENTED)
  * ends the watch and the agent relies on its sync interval alone.
  */

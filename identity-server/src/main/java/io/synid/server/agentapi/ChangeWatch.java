@@ -109,7 +109,7 @@ final class ChangeWatch implements AutoCloseable {
     boolean directoryMoved = last == null || now.getDirectoryCounter() != last.getDirectoryCounter();
     boolean policyMoved = last == null || now.getPolicyVersion() != last.getPolicyVersion();
     long at = System.nanoTime();
-    if (!policyMoved && last != null && at - lastDirectoryNotice < DIRECTORY_SPACING.toNanos()) {
+    if (!policyMoved && at - lastDirectoryNotice < DIRECTORY_SPACING.toNanos()) {
       return; // a later poll announces it, with whatever else moved by then
     }
     if (directoryMoved) {

@@ -28,11 +28,7 @@ final class PolicyAnswers {
   /** The whole set, built at the first request for it (agents that are current never need it). */
   private synchronized GetPoliciesResponse full() {
     if (full == null) {
-      GetPoliciesResponse.Builder response = GetPoliciesResponse.newBuilder()
-          .setVersion(state.version());
-      state.policies().values().forEach(p -> response.addPolicies(PolicyService.document(p)));
-      response.putAllModeOverrides(state.modes());
-      full = response.build();
+      full = build(0, false); // every stored policy changed in a version >= 1
     }
     return full;
   }
@@ -61,16 +57,22 @@ final class PolicyAnswers {
     if (differences.size() >= MAX_DIFFERENCES) {
       differences.clear();
     }
-    return differences.computeIfAbsent(knownVersion, this::difference);
+    return differences.computeIfAbsent(knownVersion, since -> build(since, true));
   }
 
-  private GetPoliciesResponse difference(long knownVersion) {
+  /**
+   * The policies changed after {@code since} and every mode override; with {@code incremental},
+   * marked as a difference and with the name of every current policy.
+   */
+  private GetPoliciesResponse build(long since, boolean incremental) {
     GetPoliciesResponse.Builder response = GetPoliciesResponse.newBuilder()
-        .setVersion(state.version()).setIncremental(true)
+        .setVersion(state.version()).setIncremental(incremental)
         .putAllModeOverrides(state.modes());
     for (StoredPolicy p : state.policies().values()) {
-      response.addCurrentNames(p.name());
-      if (p.version() > knownVersion) {
+      if (incremental) {
+        response.addCurrentNames(p.name());
+      }
+      if (p.version() > since) {
         response.addPolicies(PolicyService.document(p));
       }
     }

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -223,7 +224,7 @@ public final class EntryStore {
    */
   private static boolean movesBindings(RegistrationEntry before, RegistrationEntry after) {
     return !before.spiffeId().equals(after.spiffeId()) || !before.parentId().equals(after.parentId())
-        || !new java.util.HashSet<>(before.selectors()).equals(new java.util.HashSet<>(after.selectors()))
+        || !new HashSet<>(before.selectors()).equals(new HashSet<>(after.selectors()))
         || before.expiresAt() != after.expiresAt();
   }
 
