@@ -41,7 +41,8 @@ import java.util.function.ToDoubleFunction;
  * {@code rate} detaches the datapaths for plain TCP (programs loaded and attached between
  * phases); {@code interleaved} keeps them attached to the mesh workloads' cgroups and alternates
  * blocks of plain connections (workloads outside those cgroups) with synid ones. Per-round values
- * go to standard error.
+ * go to standard error. {@code -Dsynid.bench.fleet=N}: each node also knows N other nodes (one
+ * host entry each), as in a fleet of N + 2 nodes.
  */
 public final class HandshakeBenchmark {
 
@@ -86,6 +87,17 @@ public final class HandshakeBenchmark {
         // No TIME_WAIT: tens of thousands of connections per minute would otherwise exhaust the
         // ephemeral ports (the client closes first). The wire exchange is the same.
         Commands.run("ip", "netns", "exec", n.name, "sysctl", "-qw", "net.ipv4.tcp_max_tw_buckets=0");
+      }
+      int fleet = Integer.getInteger("synid.bench.fleet", 0);
+      if (fleet > 0) {
+        // Other nodes of a fleet, as an agent installs them: one host entry per node address.
+        for (TwoNodes.Node n : List.of(nodes.a, nodes.b)) {
+          for (int i = 0; i < fleet; i++) {
+            n.datapath.setPeerNode(InetAddress.getByAddress(new byte[] {10, (byte) 200, (byte) (i >> 8),
+                (byte) i}), 32, 100 + i);
+          }
+        }
+        System.out.printf(Locale.ROOT, "each node also knows %d other nodes (one /32 each)%n", fleet);
       }
       nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, TwoNodes.PORT));
       nodes.closeLater(SinkServer.listen(nodes.b.thread("plain"), null, TwoNodes.PLAIN_PORT));

@@ -246,6 +246,29 @@ class HandshakeEndToEndTest {
   }
 
   @Test
+  void aHostEntryWinsOverACoveringPrefixAndItsRemovalFallsBackToThePrefix() throws Exception {
+    // Host entries (peer_hosts) and shorter prefixes (peer_nodes) are two tables: the longest
+    // match must still win. Node 3 covers B's /24 and has no key on node A.
+    InetAddress net = InetAddress.getByName("10.199.0.0");
+    nodes.a.datapath.setPeerNode(net, 24, 3);
+    try {
+      Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PORT, CONNECT_MS);
+      closeQuietly(c);
+      assertThat(c.connected()).as("signed with node B's key: %s", c.failure()).isTrue();
+
+      long noKey = nodes.a.datapath.counters().get(Counter.NO_KEY);
+      nodes.a.datapath.removePeerNode(B4, 32);
+      Client.Attempt after = Client.connect(nodes.a.thread("client"), B4, PORT, REFUSED_MS);
+      closeQuietly(after);
+      assertThat(after.connected()).isFalse();
+      assertRefused(after.localPort(), Reason.MISSING_OPTION, Action.DENY);
+      assertThat(nodes.a.datapath.counters().get(Counter.NO_KEY)).isGreaterThan(noKey);
+    } finally {
+      nodes.a.datapath.removePeerNode(net, 24);
+    }
+  }
+
+  @Test
   void identityNotHostedBySendingNodeIsDropped() throws Exception {
     // B's directory says CLIENT lives on node 3: node A signing for it is claiming a foreign identity.
     nodes.b.datapath.setBinding(CLIENT, CLIENT_ID, 3);
