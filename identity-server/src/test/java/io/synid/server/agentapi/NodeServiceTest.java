@@ -281,14 +281,7 @@ class NodeServiceTest {
 
     GetPoliciesResponse empty = a.node().getPolicies(GetPoliciesRequest.getDefaultInstance());
     assertThat(empty.getUnchanged()).isTrue();
-    PolicyGrpc.newBlockingStub(admin).applyPolicies(ApplyPoliciesRequest.newBuilder().setYaml("""
-        name: api
-        mode: monitor
-        applies_to: {spiffe_id: "spiffe://example.org/api"}
-        ingress:
-          - from: [{spiffe_id: "spiffe://example.org/web"}]
-            ports: [8080]
-        """).build());
+    applyApiPolicy("monitor");
     GetPoliciesResponse policies = a.node().getPolicies(GetPoliciesRequest.getDefaultInstance());
     assertThat(policies.getVersion()).isEqualTo(1);
     assertThat(policies.getPoliciesList()).extracting(p -> p.getName() + "@" + p.getVersion()).containsExactly("api@1");
@@ -408,16 +401,16 @@ class NodeServiceTest {
     }
   }
 
-  /** Applies a policy "api": /api enforced, /web admitted on 8080. */
-  private void applyApiPolicy() {
+  /** Applies a policy "api": /api in {@code mode} (monitor or enforce), /web admitted on 8080. */
+  private void applyApiPolicy(String mode) {
     PolicyGrpc.newBlockingStub(admin).applyPolicies(ApplyPoliciesRequest.newBuilder().setYaml("""
         name: api
-        mode: enforce
+        mode: %s
         applies_to: {spiffe_id: "spiffe://example.org/api"}
         ingress:
           - from: [{spiffe_id: "spiffe://example.org/web"}]
             ports: [8080]
-        """).build());
+        """.formatted(mode)).build());
   }
 
   @Test
@@ -431,7 +424,7 @@ class NodeServiceTest {
     assertThat(wa.next()).isEqualTo(ChangeNotice.getDefaultInstance());
     assertThat(wb.next()).isEqualTo(ChangeNotice.getDefaultInstance());
 
-    applyApiPolicy();
+    applyApiPolicy("enforce");
     assertThat(wa.next().getPolicyVersion()).isEqualTo(1);
     assertThat(wb.next().getPolicyVersion()).isEqualTo(1);
 
@@ -488,7 +481,7 @@ class NodeServiceTest {
     assertThat(seen.get(0).getDirectoryCounter()).isGreaterThan(first.getDirectoryCounter());
 
     // A policy change is not held back by the spacing.
-    applyApiPolicy();
+    applyApiPolicy("enforce");
     assertThat(wa.next().getPolicyVersion()).isEqualTo(1);
   }
 
