@@ -161,11 +161,19 @@ struct {
  * instead of repeating the cgroup read, local_ids and peer_nodes lookups.
  * Used once (a SYN retransmitted later looks everything up again).
  * Kernel-internal, not part of the user-space contract.
+ *
+ * TCP_CONNECT_CB runs in process context, where another task's connect on
+ * this CPU can preempt it between two stores, and a timer's retransmission
+ * (softirq) can interrupt it: the slot may end up with the cookie of one
+ * connect and the signer of another. Each field is one 8-byte store and
+ * check = cookie ^ signer is written last, so a reader that finds its cookie
+ * and a matching check has the signer stored with that cookie (or an equal
+ * value); anything else fails the check and is looked up again.
  */
 struct connect_stash {
 	__u64 cookie; /* socket cookie; 0 = empty */
-	__u32 ident;
-	__u32 peer_node;
+	__u64 signer; /* ident << 32 | peer node */
+	__u64 check;  /* cookie ^ signer */
 };
 
 struct {
@@ -236,6 +244,11 @@ static __always_inline __u64 sock_cgroup_id(struct bpf_sock *sk)
 }
 
 /* ---- small pieces ---- */
+
+/* Single 8-byte loads and stores the compiler may neither split, merge nor
+ * reorder with each other (per-CPU slots shared with preempting tasks). */
+#define READ_ONCE_U64(x) (*(volatile __u64 *)&(x))
+#define WRITE_ONCE_U64(x, v) (*(volatile __u64 *)&(x) = (v))
 
 static __always_inline void count(__u32 idx)
 {
@@ -400,9 +413,13 @@ static __always_inline void on_connect(struct bpf_sock_ops *skops)
 		struct connect_stash *st = bpf_map_lookup_elem(&last_connect, &zero);
 
 		if (st) {
-			st->cookie = bpf_get_socket_cookie(skops);
-			st->ident = ident;
-			st->peer_node = node;
+			__u64 cookie = bpf_get_socket_cookie(skops);
+			__u64 signer = (__u64)ident << 32 | node;
+
+			/* One store each, in this order (see connect_stash). */
+			WRITE_ONCE_U64(st->cookie, cookie);
+			WRITE_ONCE_U64(st->signer, signer);
+			WRITE_ONCE_U64(st->check, cookie ^ signer);
 		}
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
 		return;
@@ -621,11 +638,15 @@ static __always_inline void on_hdr_write(struct bpf_sock_ops *skops)
 		struct connect_stash *st = bpf_map_lookup_elem(&last_connect, &zero);
 		__u32 peer_node;
 
-		if (st && st->cookie && st->cookie == bpf_get_socket_cookie(skops)) {
+		__u64 cookie = st ? READ_ONCE_U64(st->cookie) : 0;
+		__u64 signer = st ? READ_ONCE_U64(st->signer) : 0;
+		__u64 check = st ? READ_ONCE_U64(st->check) : 0;
+
+		if (st && cookie && (cookie ^ signer) == check && cookie == bpf_get_socket_cookie(skops)) {
 			/* The SYN of the connect this CPU just handled. */
-			ident = st->ident;
-			peer_node = st->peer_node;
-			st->cookie = 0;
+			ident = signer >> 32;
+			peer_node = (__u32)signer;
+			WRITE_ONCE_U64(st->cookie, 0);
 		} else if (!client_signer(skops, &ident, &peer_node)) {
 			return;
 		}
