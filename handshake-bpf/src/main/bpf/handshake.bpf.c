@@ -820,8 +820,16 @@ static __always_inline long load_direct(struct __sk_buff *skb, const __u32 nhoff
 	return 0;
 }
 
+/* IPv6 extension headers walked to find TCP. Linux delivers TCP behind any
+ * number of routing and destination-options headers; a longer chain is not
+ * passed unchecked (PARSE_CHAIN_TOO_LONG). */
+#define IPV6_EXT_WALK 8
+#define PARSE_CHAIN_TOO_LONG -2
+
 /* Reads the IP and TCP headers (directly, or with bpf_skb_load_bytes_relative
- * for non-linear skbs). Returns 0 for a TCP segment with SYN set, -1 otherwise. */
+ * for non-linear skbs). Returns 0 for a TCP segment with SYN set,
+ * PARSE_CHAIN_TOO_LONG for IPv6 extension headers beyond IPV6_EXT_WALK (the
+ * addresses are filled in), -1 for anything else. */
 static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p, const __u32 nhoff)
 {
 	struct tcphdr th;
@@ -848,16 +856,22 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p, co
 		nh = ip6.nexthdr;
 		off = sizeof(ip6);
 #pragma unroll
-		for (int i = 0; i < 4; i++) {
-			__u8 ext[2];
+		for (int i = 0; i < IPV6_EXT_WALK; i++) {
+			__u8 ext[4];
 
 			if (!is_ipv6_ext(nh))
 				break;
-			if (load_net(skb, off, ext, 2))
+			if (load_net(skb, off, ext, 4))
 				return -1;
-			nh = ext[0];
+			/* Only a first fragment starts with the TCP header (TC sees
+			 * fragments before reassembly; cgroup_skb never does). */
+			if (nh == 44 && ((ext[2] << 8 | ext[3]) & 0xfff8))
+				return -1;
 			off += nh == 44 ? 8 : (ext[1] + 1) * 8;
+			nh = ext[0];
 		}
+		if (is_ipv6_ext(nh))
+			return PARSE_CHAIN_TOO_LONG;
 		if (nh != IPPROTO_TCP)
 			return -1;
 	} else {
@@ -1143,12 +1157,36 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 	__u64 cgid;
 	__u8 reason;
 	__u8 action;
+	int parsed;
 	int synack;
 	int found;
 
-	if (parse_packet(skb, &p, tc ? ETH_HLEN : 0))
+	parsed = parse_packet(skb, &p, tc ? ETH_HLEN : 0);
+	if (parsed == PARSE_CHAIN_TOO_LONG) {
+		/* Maybe a SYN behind more extension headers than we walk: at TC,
+		 * before any socket is known, dropped; at the socket, refused as
+		 * malformed by the workload's mode. */
+		count(CNT_HEADER_CHAIN);
+		if (tc)
+			return 0;
+		cgid = bpf_skb_cgroup_id(skb);
+		local = bpf_map_lookup_elem(&local_ids, &cgid);
+		if (!local) {
+			count(CNT_UNMANAGED);
+			return 1;
+		}
+		found = 0;
+		synack = 0;
+		reason = REASON_MALFORMED;
+		goto decided;
+	}
+	if (parsed)
 		return 1;
-	if (p.flags & (TCPF_RST | TCPF_FIN))
+	/* A SYN with RST set resets at most (TCP discards it in LISTEN and
+	 * resets a SYN-SENT socket, as a plain RST would). FIN is no exemption:
+	 * a SYN-SENT socket takes a SYN-ACK with FIN set as its SYN-ACK and
+	 * becomes established, so it is checked like any other. */
+	if (p.flags & TCPF_RST)
 		return 1;
 	synack = !!(p.flags & TCPF_ACK);
 	cgid = tc ? tc_socket_cgroup(skb, &p) : bpf_skb_cgroup_id(skb);
@@ -1186,6 +1224,7 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 			remember_syn(stash, &p, o.ident, local->ident);
 	}
 
+decided:
 	if (reason == REASON_OK || reason == REASON_UNAUTH_ALLOWED) {
 		action = ACTION_ALLOW;
 		count(CNT_ALLOWED);

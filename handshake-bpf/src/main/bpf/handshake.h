@@ -188,6 +188,7 @@ enum counter {
 	CNT_EVENTS_SAMPLED,  /* allowed decisions counted, not reported (sampling) */
 	CNT_SYNACK_COOKIE,   /* FP1 SYN-ACKs sent as syncookies (still signed) */
 	CNT_SYNACK_NO_SYN,   /* SYN-ACKs sent without FP1: the SYN was not at hand */
+	CNT_HEADER_CHAIN,    /* IPv6 packets whose extension headers go on past the walk */
 	CNT_MAX = 32,
 };
 

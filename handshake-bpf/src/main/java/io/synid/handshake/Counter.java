@@ -46,7 +46,14 @@ public enum Counter {
    * SYN-ACK retransmitted from the request timer. A client requiring mutual authentication drops
    * it and retransmits its SYN, whose answer is signed again.
    */
-  SYNACK_NO_SYN;
+  SYNACK_NO_SYN,
+  /**
+   * IPv6 packets whose extension headers go on past the eight the programs walk to find TCP (Linux
+   * delivers TCP behind any number of routing and destination-options headers): the TC program
+   * drops them, the cgroup_skb program refuses them as MALFORMED for a managed workload (by its
+   * mode). No real stack sends such chains.
+   */
+  HEADER_CHAIN;
 
   /** Size of the kernel's counter array. */
   static final int KERNEL_SLOTS = 32;

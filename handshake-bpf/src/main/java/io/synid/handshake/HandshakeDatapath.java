@@ -58,6 +58,9 @@ public final class HandshakeDatapath implements AutoCloseable {
   private static final String TC_INGRESS = "synid_tc_ingress";
   private static final List<String> PROGRAMS = List.of(SOCKOPS, INGRESS);
   /** TC filter handle and priority of the TC variant: fixed, so a restarted loader replaces its filter. */
+  private static final int ETH_HLEN = 14;
+  /** {@code sizeof(struct bpf_test_run_opts)} in libbpf 1.1 (64-bit). */
+  private static final int TEST_RUN_OPTS_SIZE = 80;
   private static final int TC_HANDLE = 0x5349;
   private static final int TC_PRIORITY = 1;
   private static final int BPF_TC_INGRESS = 1;
@@ -434,7 +437,8 @@ public final class HandshakeDatapath implements AutoCloseable {
    * statistics are enabled ({@link #enableRunTimeStatistics()}); the counts are cumulative since the
    * programs were loaded.
    */
-  public List<ProgramStats> programStats() throws DatapathException {
+  public synchronized List<ProgramStats> programStats() throws DatapathException {
+    requireOpen();
     List<ProgramStats> stats = new ArrayList<>();
     for (String name : attachedPrograms()) {
       int fd = n.bpf.bpf_program__fd(n.bpf.bpf_object__find_program_by_name(object, name));
@@ -451,6 +455,76 @@ public final class HandshakeDatapath implements AutoCloseable {
     }
     return stats;
   }
+
+  /**
+   * Runs a loaded ingress program on one packet without any device (BPF_PROG_TEST_RUN), {@code
+   * repeat} times in the kernel, and returns its verdict and mean run time. For tests, fuzzing and
+   * benchmarks of the in-kernel checks; the program does not have to be attached.
+   *
+   * <p>The packet is a whole Ethernet frame (the kernel strips the MAC header for the cgroup_skb
+   * program). The cgroup_skb program sees a socket of the calling thread's cgroup, so a thread in
+   * a workload's cgroup gets that workload's check; the TC program looks the receiving socket up
+   * in the calling thread's network namespace, as at a device. A run has every effect a real
+   * packet has: counters, decision events, the per-CPU record of the last allowed SYN.
+   *
+   * @param program which ingress program
+   * @param frame the Ethernet frame, at least 14 bytes
+   * @param repeat runs in one call, at least 1; the time reported is their mean
+   * @throws DatapathException if the kernel refuses the run
+   */
+  public synchronized TestRun testRun(IngressProgram program, byte[] frame, int repeat) throws DatapathException {
+    requireOpen();
+    Objects.requireNonNull(program, "program");
+    Objects.requireNonNull(frame, "frame");
+    if (frame.length < ETH_HLEN) {
+      throw new IllegalArgumentException("a frame has at least " + ETH_HLEN + " bytes, got " + frame.length);
+    }
+    if (repeat < 1) {
+      throw new IllegalArgumentException("repeat must be at least 1, got " + repeat);
+    }
+    int fd = n.bpf.bpf_program__fd(n.bpf.bpf_object__find_program_by_name(object, program.objectName));
+    Pointer data = Memory.allocateDirect(n.runtime, frame.length);
+    data.put(0, frame, 0, frame.length);
+    Pointer opts = Memory.allocateDirect(n.runtime, TEST_RUN_OPTS_SIZE);
+    opts.put(0, new byte[TEST_RUN_OPTS_SIZE], 0, TEST_RUN_OPTS_SIZE);
+    opts.putLong(0, TEST_RUN_OPTS_SIZE);
+    opts.putAddress(8, data.address());
+    opts.putInt(24, frame.length);
+    opts.putInt(60, repeat);
+    int rc = n.bpf.bpf_prog_test_run_opts(fd, opts);
+    if (rc != 0) {
+      throw new DatapathException("test run of " + program.objectName + " failed: errno " + -rc);
+    }
+    int retval = opts.getInt(56);
+    return new TestRun(program.passes(retval), retval, Integer.toUnsignedLong(opts.getInt(64)));
+  }
+
+  /** The ingress programs {@link #testRun} runs. */
+  public enum IngressProgram {
+    /** {@code synid_ingress}: returns 1 to pass, 0 to drop. */
+    CGROUP_SKB(INGRESS),
+    /** {@code synid_tc_ingress}: returns TC_ACT_OK (0) to pass, TC_ACT_SHOT (2) to drop. */
+    TC(TC_INGRESS);
+
+    private final String objectName;
+
+    IngressProgram(String objectName) {
+      this.objectName = objectName;
+    }
+
+    boolean passes(int returnValue) {
+      return this == CGROUP_SKB ? returnValue == 1 : returnValue == 0;
+    }
+  }
+
+  /**
+   * One {@link #testRun}.
+   *
+   * @param passed whether the program let the packet through
+   * @param returnValue the program's return value as the kernel reported it
+   * @param nanosPerRun the kernel's mean time per run, in nanoseconds
+   */
+  public record TestRun(boolean passed, int returnValue, long nanosPerRun) {}
 
   /**
    * Makes the kernel measure the run time of every eBPF program until the returned handle is
@@ -525,6 +599,13 @@ public final class HandshakeDatapath implements AutoCloseable {
   }
 
   // ---- internals ----
+
+  /** For the calls that use the libbpf object, which {@link #close()} frees. */
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("the datapath is closed");
+    }
+  }
 
   private void closeNative() {
     for (Pointer link : links) {

@@ -28,6 +28,9 @@ public interface LibBpf {
 
   int bpf_obj_get_info_by_fd(int fd, Pointer info, Pointer infoLength);
 
+  /** BPF_PROG_TEST_RUN; {@code opts} is a {@code struct bpf_test_run_opts}. */
+  int bpf_prog_test_run_opts(int progFd, Pointer opts);
+
   @SaveError
   int bpf_enable_stats(int type);
 
