@@ -983,7 +983,7 @@ static __always_inline __u8 verify_fp1(const struct fp1_option *o, const struct 
 	__u64 want, got;
 	__s16 skew;
 
-	if ((o->ver_flags >> 4) != FP1_VERSION)
+	if ((o->ver_flags >> 4) != FP1_VERSION || (o->ver_flags & 0x0f & ~FP1_FLAG_RESPONDER))
 		return REASON_MALFORMED;
 	if (!!(o->ver_flags & FP1_FLAG_RESPONDER) != !!synack)
 		return REASON_BAD_ROLE;

@@ -44,6 +44,8 @@ public record Fp1Option(boolean responder, int keyId, int ts16, int ident, long 
   public static final String BAD_FP1_LENGTH = "FP1 option length is not 20";
   /** Message: an FP1 whose version nibble is unknown. */
   public static final String BAD_VERSION = "unsupported FP1 version";
+  /** Message: an FP1 with a reserved flag set (this version emits and accepts only R). */
+  public static final String BAD_FLAGS = "reserved FP1 flag set";
   /** Message: bytes that are not an FP1 option at all. */
   public static final String NOT_FP1 = "not an FP1 option";
   /** Message: a TCP option list longer than 40 bytes. */
@@ -110,6 +112,10 @@ public record Fp1Option(boolean responder, int keyId, int ts16, int ident, long 
     int vf = bytes[offset + 4] & 0xff;
     if ((vf >>> 4) != VERSION) {
       throw new MalformedOptionException(BAD_VERSION);
+    }
+    if ((vf & 0x0f & ~FLAG_RESPONDER) != 0) {
+      // The tag covers the byte, so dropping the bit here would make encode() disagree with it.
+      throw new MalformedOptionException(BAD_FLAGS);
     }
     int ts16 = (bytes[offset + 6] & 0xff) << 8 | (bytes[offset + 7] & 0xff);
     int ident = (bytes[offset + 8] & 0xff) << 24 | (bytes[offset + 9] & 0xff) << 16

@@ -3,6 +3,7 @@ package io.synid.handshake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -65,6 +66,8 @@ class Fp1OptionTest {
       "FP1 cut off, fe1453491107beef0010000501020304, , " + Fp1Option.TRUNCATED,
       "FP1 version 2, fe1453492107beef001000050102030405060708, , " + Fp1Option.BAD_VERSION,
       "FP1 version 0, fe1453490107beef001000050102030405060708, , " + Fp1Option.BAD_VERSION,
+      "FP1 reserved flag M, fe1453491207beef001000050102030405060708, , " + Fp1Option.BAD_FLAGS,
+      "FP1 reserved flag 0x8, fe1453491807beef001000050102030405060708, , " + Fp1Option.BAD_FLAGS,
       "list longer than 40 bytes, 0101010101010101010101010101010101010101010101010101010101010101010101010101010101,"
           + " , " + Fp1Option.OPTIONS_TOO_LONG,
   })
@@ -89,6 +92,7 @@ class Fp1OptionTest {
   void randomBytesNeverEscapeTheCheckedException() {
     SplittableRandom random = new SplittableRandom(0x5eed);
     int found = 0;
+    int decoded = 0;
     for (int i = 0; i < 200_000; i++) {
       byte[] options = new byte[random.nextInt(41)];
       random.nextBytes(options);
@@ -108,10 +112,21 @@ class Fp1OptionTest {
         }
       } catch (MalformedOptionException expected) {
         assertThat(expected.getMessage()).isIn(Fp1Option.TRUNCATED, Fp1Option.BAD_OPTION_LENGTH,
-            Fp1Option.BAD_FP1_LENGTH, Fp1Option.BAD_VERSION, Fp1Option.NOT_FP1);
+            Fp1Option.BAD_FP1_LENGTH, Fp1Option.BAD_VERSION, Fp1Option.BAD_FLAGS, Fp1Option.NOT_FP1);
+      }
+      for (int at = 0; at + Fp1Option.LENGTH <= options.length; at++) {
+        // Whatever decodes encodes back to the same bytes: the tag covers all of them.
+        try {
+          byte[] bytes = Arrays.copyOfRange(options, at, at + Fp1Option.LENGTH);
+          assertThat(Fp1Option.decode(options, at).encode()).isEqualTo(bytes);
+          decoded++;
+        } catch (MalformedOptionException notHere) {
+          // most positions hold no option
+        }
       }
     }
     assertThat(found).as("random lists that decode to FP1").isPositive();
+    assertThat(decoded).as("positions that decode to FP1").isPositive();
   }
 
   @Test
