@@ -245,6 +245,10 @@ static __always_inline __u64 sock_cgroup_id(struct bpf_sock *sk)
 
 /* ---- small pieces ---- */
 
+/* Pending bytes past wakeup_bytes within which an event still wakes the
+ * reader: four records with their 8-byte ring buffer headers. */
+#define WAKEUP_WINDOW (4 * (sizeof(struct handshake_event) + 8))
+
 /* Single 8-byte loads and stores the compiler may neither split, merge nor
  * reorder with each other (per-CPU slots shared with preempting tasks). */
 #define READ_ONCE_U64(x) (*(volatile __u64 *)&(x))
@@ -339,6 +343,7 @@ static __always_inline void emit(__u64 cgid, const __u32 local[4], const __u32 p
 				 __u32 pid, __u8 kind, __u8 action, __u8 reason, __u8 key_id)
 {
 	struct handshake_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 avail;
 	__u64 flags;
 
 	if (!e) {
@@ -360,8 +365,14 @@ static __always_inline void emit(__u64 cgid, const __u32 local[4], const __u32 p
 	e->reason = reason;
 	e->key_id = key_id;
 	/* Waking the reader per event cost a third of the connection rate:
-	 * let it drain on its own timer unless a backlog builds up. */
-	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+	 * let it drain on its own timer unless a backlog builds up, and then
+	 * wake it once, as the backlog crosses wakeup_bytes. A forced wake-up
+	 * is an interrupt (7 us in a VM): forcing one per event while a slow
+	 * reader catches up made each refusal of a flood 20 times dearer. The
+	 * window is a few records wide so that a crossing shared by several
+	 * CPUs is still seen; one missed leaves the data to the timer. */
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	flags = avail >= cfg.wakeup_bytes && avail < cfg.wakeup_bytes + WAKEUP_WINDOW ? BPF_RB_FORCE_WAKEUP
 										      : BPF_RB_NO_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
 }

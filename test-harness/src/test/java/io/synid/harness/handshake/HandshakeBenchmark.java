@@ -2,9 +2,14 @@ package io.synid.harness.handshake;
 
 import io.synid.handshake.Counter;
 import io.synid.handshake.DatapathConfig;
+import io.synid.handshake.Fp1Option;
+import io.synid.handshake.Fp1Tag;
 import io.synid.handshake.HandshakeDatapath;
+import io.synid.handshake.HandshakeDatapath.IngressProgram;
 import io.synid.handshake.HandshakeEvent;
+import io.synid.handshake.PairwiseKeys;
 import io.synid.handshake.ProgramStats;
+import io.synid.handshake.TcpHandshake;
 import io.synid.handshake.VerdictRule;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,7 +41,7 @@ import java.util.function.ToDoubleFunction;
  * cold (first connection after a fresh load) and warm (all rate phases); verdict update latency.
  *
  * <p>Usage: {@code HandshakeBenchmark [connections per phase] [rounds] [sections]} (defaults 1000,
- * 15, all of {@code rate,interleaved,cost,established,cold,verdict}). Ratios are the median of the
+ * 15, all of {@code rate,interleaved,cost,check,established,cold,verdict}). Ratios are the median of the
  * per-round ratios; many short rounds resist this machine's noise better than a few long ones.
  * {@code rate} detaches the datapaths for plain TCP (programs loaded and attached between
  * phases); {@code interleaved} keeps them attached to the mesh workloads' cgroups and alternates
@@ -55,7 +60,7 @@ public final class HandshakeBenchmark {
 
   /** The sections, in the order they run. */
   private static final Set<String> SECTIONS = new LinkedHashSet<>(List.of("rate", "interleaved", "cost",
-      "established", "cold", "verdict"));
+      "check", "established", "cold", "verdict"));
 
   private HandshakeBenchmark() {}
 
@@ -136,6 +141,16 @@ public final class HandshakeBenchmark {
         for (Route p : paths) {
           cost(nodes, p, perPhase);
         }
+        System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
+      }
+      if (sections.contains("check")) {
+        System.out.println("\n### One ingress check in the kernel (test runs of synid_ingress on hand-made frames; warm: "
+            + "mean of " + CHECK_REPEAT + " runs in the kernel (" + REFUSED_REPEAT + " for refusals), median of 3; "
+            + "cold: median of " + COLD_CHECKS
+            + " single runs, each after writing " + (EVICT_BYTES >> 20) + " MiB)\n");
+        System.out.println("| frame | node | verdict | warm ns per run | cold ns per run |");
+        System.out.println("| --- | --- | --- | --- | --- |");
+        checks(nodes);
         System.out.printf(Locale.ROOT, "%nload average: %s%n", loadAverage());
       }
       if (sections.contains("established")) {
@@ -360,6 +375,85 @@ public final class HandshakeBenchmark {
         }
       }
     }
+  }
+
+  // ---- one check, in isolation ----
+
+  private static final int CHECK_REPEAT = 1_000_000;
+  private static final int REFUSED_REPEAT = 10_000;
+  private static final int COLD_CHECKS = 2_000;
+  private static final int EVICT_BYTES = 4 << 20;
+
+  /**
+   * The ingress program alone on the frames of one handshake, without a device or any other part
+   * of TCP: what a check costs with its code and maps in the caches (warm) and after other work
+   * has evicted them (cold), which is closer to a connection's path.
+   */
+  private static void checks(TwoNodes nodes) throws Exception {
+    PairwiseKeys atA = PairwiseKeys.derive(nodes.a.keys, TwoNodes.NODE_A, nodes.b.keys.publicKey(), TwoNodes.NODE_B,
+        TwoNodes.EPOCH);
+    int clientPort = 40_000;
+    int clientIsn = 0x1234_5678;
+    int serverIsn = 0x0abc_def0;
+    int ts16 = RawSyn.ts16Now();
+    TcpHandshake h = new TcpHandshake(TwoNodes.A4, clientPort, TwoNodes.B4, TwoNodes.PORT, clientIsn, serverIsn);
+    Fp1Option syn = new Fp1Option(false, TwoNodes.EPOCH, ts16, TwoNodes.CLIENT, 0);
+    syn = syn.withTag(Fp1Tag.syn(atA.tx(), syn, h));
+    Fp1Option synAck = new Fp1Option(true, TwoNodes.EPOCH, ts16, TwoNodes.SERVER, 0);
+    synAck = synAck.withTag(Fp1Tag.synAck(atA.rx(), synAck, h, TwoNodes.CLIENT));
+    byte[] mss = {2, 4, 0x05, (byte) 0xb4};
+    byte[] signedSyn = Frames.tcp(TwoNodes.A4, clientPort, TwoNodes.B4, TwoNodes.PORT, clientIsn, 0, Frames.SYN,
+        concat(mss, syn.encode()));
+    byte[] forgedSyn = signedSyn.clone();
+    forgedSyn[forgedSyn.length - 1] ^= 1;
+    byte[] unsignedSyn = Frames.tcp(TwoNodes.A4, clientPort, TwoNodes.B4, TwoNodes.PORT, clientIsn, 0, Frames.SYN,
+        mss);
+    byte[] ack = Frames.tcp(TwoNodes.A4, clientPort, TwoNodes.B4, TwoNodes.PORT, clientIsn + 1, serverIsn + 1,
+        Frames.ACK, new byte[0]);
+    byte[] signedSynAck = Frames.tcp(TwoNodes.B4, TwoNodes.PORT, TwoNodes.A4, clientPort, serverIsn, clientIsn + 1,
+        Frames.SYN | Frames.ACK, concat(mss, synAck.encode()));
+    checkRow(nodes.b, "ACK (fast path)", ack, true);
+    checkRow(nodes.b, "SYN, FP1 verified, pair allowed", signedSyn, true);
+    checkRow(nodes.b, "SYN, forged tag (reported every time)", forgedSyn, false);
+    checkRow(nodes.b, "SYN without FP1 (reported every time)", unsignedSyn, false);
+    checkRow(nodes.a, "SYN-ACK, FP1 verified, pair allowed", signedSynAck, true);
+  }
+
+  private static void checkRow(TwoNodes.Node node, String label, byte[] frame, boolean passes) throws Exception {
+    NodeThread thread = node.thread(node.index == TwoNodes.NODE_A ? "client" : "server");
+    // Every refusal is an event: fewer runs than the ring buffer holds, so that the warm figure is
+    // not the cost of a full one.
+    int repeat = passes ? CHECK_REPEAT : REFUSED_REPEAT;
+    double[] warm = new double[3];
+    for (int i = 0; i < warm.length; i++) {
+      HandshakeDatapath.TestRun run = thread.call(() -> node.datapath.testRun(IngressProgram.CGROUP_SKB, frame,
+          repeat));
+      if (run.passed() != passes) {
+        throw new IllegalStateException(label + ": expected " + (passes ? "pass" : "drop") + ", got " + run);
+      }
+      warm[i] = run.nanosPerRun();
+      Thread.sleep(50); // the reader drains the events
+    }
+    Arrays.sort(warm);
+    double[] cold = thread.call(() -> {
+      byte[] evict = new byte[EVICT_BYTES];
+      double[] ns = new double[COLD_CHECKS];
+      for (int i = 0; i < ns.length; i++) {
+        Arrays.fill(evict, (byte) i);
+        ns[i] = node.datapath.testRun(IngressProgram.CGROUP_SKB, frame, 1).nanosPerRun();
+      }
+      return ns;
+    });
+    Arrays.sort(cold);
+    node.events.clear();
+    System.out.printf(Locale.ROOT, "| %s | %s | %s | %.0f | %.0f |%n", label, node.index == TwoNodes.NODE_A ? "A" : "B",
+        passes ? "pass" : "drop", warm[1], cold[cold.length / 2]);
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] c = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
   }
 
   private static List<ProgramStats> programStats(TwoNodes nodes) throws Exception {
