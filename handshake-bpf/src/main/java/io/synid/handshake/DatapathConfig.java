@@ -83,7 +83,13 @@ public record DatapathConfig(Path cgroup, Lifetime lifetime, Optional<Path> pinD
     return new DatapathConfig(cgroup, lifetime, pinDirectory, timestampWindowSeconds, nodeShift, interval, tcDevices);
   }
 
-  /** The same configuration with the checks at TC ingress of {@code devices} instead of cgroup_skb. */
+  /**
+   * The same configuration with the checks at TC ingress of {@code devices} instead of cgroup_skb.
+   * TC sees frames as each device receives them: list the devices on which the workloads' IP
+   * packets arrive (the VLAN or tunnel device, not only its parent), since an untagged-in-software
+   * VLAN frame, a tunnel's outer packet or an ESP packet passes a parent's filter unchecked (see
+   * docs/handshake.md).
+   */
   public DatapathConfig withTcIngress(List<String> devices) {
     return new DatapathConfig(cgroup, lifetime, pinDirectory, timestampWindowSeconds, nodeShift,
         allowedEventInterval, devices);
