@@ -86,9 +86,9 @@ public record DatapathConfig(Path cgroup, Lifetime lifetime, Optional<Path> pinD
   /**
    * The same configuration with the checks at TC ingress of {@code devices} instead of cgroup_skb.
    * TC sees frames as each device receives them: list the devices on which the workloads' IP
-   * packets arrive (the VLAN or tunnel device, not only its parent), since an untagged-in-software
-   * VLAN frame, a tunnel's outer packet or an ESP packet passes a parent's filter unchecked (see
-   * docs/handshake.md).
+   * packets arrive (the VLAN or tunnel device, not only its parent), since a VLAN frame whose tag
+   * the NIC did not strip, a tunnel's outer packet or an ESP packet passes a parent's filter
+   * unchecked (see docs/handshake.md).
    */
   public DatapathConfig withTcIngress(List<String> devices) {
     return new DatapathConfig(cgroup, lifetime, pinDirectory, timestampWindowSeconds, nodeShift,
