@@ -27,8 +27,6 @@ import io.synid.handshake.WorkloadMode;
 import java.net.InetAddress;
 import java.util.BitSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,12 +37,11 @@ import org.junit.jupiter.api.Timeout;
  * refused reports the right reason for that very connection.
  */
 @Timeout(120)
-class HandshakeEndToEndTest {
+class HandshakeEndToEndTest extends OnTwoNodes {
 
   private static final int REFUSED_MS = 1_500; // one SYN retransmission, both dropped
   private static final int CONNECT_MS = 5_000;
 
-  private static TwoNodes nodes;
   private static SinkServer server;
   private static SinkServer otherPortServer;
   private static SinkServer plainServer;
@@ -58,18 +55,6 @@ class HandshakeEndToEndTest {
     otherPortServer = nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, OTHER_PORT));
     plainServer = nodes.closeLater(SinkServer.listen(nodes.b.thread("plain"), null, PLAIN_PORT));
     nodes.closeLater(SinkServer.listen(nodes.b.thread("local"), null, LOCAL_LISTENER_PORT));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (nodes != null) {
-      nodes.close();
-    }
-  }
-
-  @AfterEach
-  void resetPolicy() throws Exception {
-    nodes.reset();
   }
 
   @Test

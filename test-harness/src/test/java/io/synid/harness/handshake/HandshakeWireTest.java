@@ -20,8 +20,6 @@ import java.net.Inet4Address;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,26 +29,12 @@ import org.junit.jupiter.api.Timeout;
  * Java and the kernel are shown to compute the same tag bit for bit, in both directions.
  */
 @Timeout(120)
-class HandshakeWireTest {
-
-  private static TwoNodes nodes;
+class HandshakeWireTest extends OnTwoNodes {
 
   @BeforeAll
   static void start() throws Exception {
     nodes = TwoNodes.start();
     nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, PORT));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (nodes != null) {
-      nodes.close();
-    }
-  }
-
-  @AfterEach
-  void reset() throws Exception {
-    nodes.reset();
   }
 
   private static PairwiseKeys keysAtA() {

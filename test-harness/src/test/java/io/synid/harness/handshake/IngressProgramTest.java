@@ -35,8 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,30 +49,16 @@ import org.junit.jupiter.params.provider.EnumSource;
  * TC program, on any thread of B's namespace, where the server listens on PORT.
  */
 @Timeout(300)
-class IngressProgramTest {
+class IngressProgramTest extends OnTwoNodes {
 
   /** Refusals of an option that was found and is not the valid one. */
   private static final Set<Reason> FORGED = Set.of(Reason.BAD_TAG, Reason.STALE_TS, Reason.BAD_EPOCH,
       Reason.BAD_ROLE, Reason.UNKNOWN_IDENT, Reason.NOT_HOSTED);
 
-  private static TwoNodes nodes;
-
   @BeforeAll
   static void start() throws Exception {
     nodes = TwoNodes.start();
     nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, PORT));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (nodes != null) {
-      nodes.close();
-    }
-  }
-
-  @AfterEach
-  void reset() throws Exception {
-    nodes.reset();
   }
 
   // ---- the tag binds every signed field ----

@@ -19,8 +19,6 @@ import io.synid.handshake.Reason;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,9 +28,7 @@ import org.junit.jupiter.api.Timeout;
  * (no cgroup_skb program on B at all), node A keeps cgroup_skb. The same decisions must come out.
  */
 @Timeout(120)
-class TcIngressTest {
-
-  private static TwoNodes nodes;
+class TcIngressTest extends OnTwoNodes {
 
   @BeforeAll
   static void start() throws Exception {
@@ -41,18 +37,6 @@ class TcIngressTest {
       return n.index == TwoNodes.NODE_B ? c.withTcIngress(List.of("veth0", "lo")) : c;
     });
     nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, PORT));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (nodes != null) {
-      nodes.close();
-    }
-  }
-
-  @AfterEach
-  void reset() throws Exception {
-    nodes.reset();
   }
 
   @Test
