@@ -174,31 +174,55 @@ class IngressProgramTest extends OnTwoNodes {
 
   @ParameterizedTest
   @EnumSource(IngressProgram.class)
-  void randomOptionListsAreReadAsTheJavaParserReadsThem(IngressProgram program) throws Exception {
+  void randomOptionListsOfSynsAreReadAsTheJavaParserReadsThem(IngressProgram program) throws Exception {
+    compareWithJavaParser(program, false);
+  }
+
+  @Test
+  void randomOptionListsOfSynAcksAreReadAsTheJavaParserReadsThem() throws Exception {
+    // At A's client, which requires mutual authentication: a SYN-ACK without FP1 is refused too.
+    // (Only cgroup_skb: TC would look for a connecting socket the hand-made SYN-ACKs do not have.)
+    nodes.a.datapath.setMode(nodes.a.cgroupId("client"), WorkloadMode.ENFORCE_MUTUAL);
+    compareWithJavaParser(IngressProgram.CGROUP_SKB, true);
+  }
+
+  /**
+   * 1,500 SYNs to B's server (or SYN-ACKs from it to A's client) with random option lists, each
+   * holding now and then the option the sender would sign for it: the program's verdict and
+   * reason are those the Java parser implies ({@link #expectedReason}).
+   */
+  private static void compareWithJavaParser(IngressProgram program, boolean synAck) throws Exception {
     long seed = System.nanoTime();
     Random random = new Random(seed);
+    TwoNodes.Node checking = synAck ? nodes.a : nodes.b;
     Map<Integer, String> expected = new HashMap<>();
     Map<Integer, byte[]> lists = new HashMap<>();
     int allowed = 0;
     for (int i = 0; i < 1500; i++) {
       int port = 10_000 + i;
-      InetAddress src = random.nextBoolean() ? A4 : A6;
-      int seq = random.nextInt();
-      byte[] valid = signedOption(src, port, seq).encode();
+      InetAddress client = random.nextBoolean() ? A4 : A6;
+      InetAddress server = client instanceof Inet4Address ? B4 : B6;
+      int clientIsn = random.nextInt();
+      int serverIsn = random.nextInt();
+      byte[] valid = (synAck ? signedSynAckOption(client, port, clientIsn, serverIsn)
+          : signedOption(client, port, clientIsn)).encode();
       byte[] options = randomOptions(random, valid);
       String want = expectedReason(options, valid);
       expected.put(port, want);
       lists.put(port, options);
-      TestRun run = atB(program, Frames.tcp(src, port, src instanceof Inet4Address ? B4 : B6, PORT, seq, 0,
-          Frames.SYN, options));
+      byte[] frame = synAck
+          ? Frames.tcp(server, PORT, client, port, serverIsn, clientIsn + 1, Frames.SYN | Frames.ACK, options)
+          : Frames.tcp(client, port, server, PORT, clientIsn, 0, Frames.SYN, options);
+      TestRun run = checking.thread(synAck ? "client" : "server")
+          .call(() -> checking.datapath.testRun(program, frame, 1));
       assertThat(run.passed()).as("seed %d, options %s: %s", seed, hex(options), want)
           .isEqualTo(want.equals("OK"));
       allowed += want.equals("OK") ? 1 : 0;
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> nodes.b.events.size() >= expected.size());
+    await().atMost(Duration.ofSeconds(10)).until(() -> checking.events.size() >= expected.size());
     Map<Integer, HandshakeEvent> byPort = new HashMap<>();
-    for (HandshakeEvent e : nodes.b.events) {
-      byPort.put(e.peerPort(), e);
+    for (HandshakeEvent e : checking.events) {
+      byPort.put(synAck ? e.localPort() : e.peerPort(), e);
     }
     for (Map.Entry<Integer, String> c : expected.entrySet()) {
       HandshakeEvent e = byPort.get(c.getKey());
@@ -448,12 +472,24 @@ class IngressProgramTest extends OnTwoNodes {
     return Frames.tcp(src, port, src instanceof Inet4Address ? B4 : B6, PORT, seq, 0, flags, options);
   }
 
-  private static Fp1Option signedOption(InetAddress src, int port, int seq) throws Exception {
-    PairwiseKeys keys = PairwiseKeys.derive(nodes.a.keys, TwoNodes.NODE_A, nodes.b.keys.publicKey(), TwoNodes.NODE_B,
+  /** FP1 as node B signs a SYN-ACK from its server to {@code client}:{@code port}. */
+  private static Fp1Option signedSynAckOption(InetAddress client, int port, int clientIsn, int serverIsn) {
+    Fp1Option unsigned = new Fp1Option(true, TwoNodes.EPOCH, RawSyn.ts16Now(), TwoNodes.SERVER, 0);
+    TcpHandshake h = new TcpHandshake(client, port, client instanceof Inet4Address ? B4 : B6, PORT, clientIsn,
+        serverIsn);
+    return unsigned.withTag(Fp1Tag.synAck(keysAtA().rx(), unsigned, h, CLIENT));
+  }
+
+  /** Node A's keys for B: tx signs what A sends, rx verifies what B sends. */
+  private static PairwiseKeys keysAtA() {
+    return PairwiseKeys.derive(nodes.a.keys, TwoNodes.NODE_A, nodes.b.keys.publicKey(), TwoNodes.NODE_B,
         TwoNodes.EPOCH);
+  }
+
+  private static Fp1Option signedOption(InetAddress src, int port, int seq) throws Exception {
     Fp1Option unsigned = new Fp1Option(false, TwoNodes.EPOCH, RawSyn.ts16Now(), CLIENT, 0);
     TcpHandshake h = new TcpHandshake(src, port, src instanceof Inet4Address ? B4 : B6, PORT, seq, 0);
-    return unsigned.withTag(Fp1Tag.syn(keys.tx(), unsigned, h));
+    return unsigned.withTag(Fp1Tag.syn(keysAtA().tx(), unsigned, h));
   }
 
   private static String hex(byte[] bytes) {
