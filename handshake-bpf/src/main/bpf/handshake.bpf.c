@@ -60,7 +60,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct listener_key);
-	__type(value, struct local_identity);
+	__type(value, __u64); /* the listening socket's cgroup v2 id */
 } listeners SEC(".maps");
 
 struct {
@@ -450,20 +450,26 @@ static __always_inline void listener_key_of(struct bpf_sock_ops *skops, struct l
 	k->port = port;
 }
 
+/*
+ * Every listener of the subtree is recorded and gets the option callbacks for
+ * its SYN-ACKs (request sockets answer with the listener's flags; children
+ * inherit them and clear them once established), whether or not its workload
+ * has an identity yet: a workload may be given one after it called listen(),
+ * and flags cannot be set on a socket later. The table keeps the listener's
+ * cgroup, so a SYN-ACK finds the identity the workload has when it is sent.
+ */
 static __always_inline void on_listen(struct bpf_sock_ops *skops)
 {
-	__u64 cgid = bpf_get_current_cgroup_id();
-	struct local_identity *local = bpf_map_lookup_elem(&local_ids, &cgid);
+	__u64 cgid = skops->sk ? sock_cgroup_id(skops->sk) : 0;
 	struct listener_key k = {};
 	__u32 l[4], r[4];
 
-	if (!local)
-		return;
-	skops_addrs(skops, l, r);
-	listener_key_of(skops, &k, l, skops->local_port);
-	bpf_map_update_elem(&listeners, &k, local, BPF_ANY);
-	/* Children inherit these flags; they are cleared when established. The
-	 * state callback lets the entry go with the listener. */
+	if (cgid) {
+		skops_addrs(skops, l, r);
+		listener_key_of(skops, &k, l, skops->local_port);
+		bpf_map_update_elem(&listeners, &k, &cgid, BPF_ANY);
+	}
+	/* The state callback lets the entry go with the listener. */
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG |
 						 BPF_SOCK_OPS_STATE_CB_FLAG);
 }
@@ -480,12 +486,13 @@ static __always_inline void on_state(struct bpf_sock_ops *skops)
 	bpf_map_delete_elem(&listeners, &k);
 }
 
-/* The listener serving a request socket: exact address, then the IPv4
- * wildcard (for IPv4 clients), then the IPv6 wildcard (dual stack). */
-static __always_inline struct local_identity *listener_of(struct bpf_sock_ops *skops, const __u32 local[4], __u32 port)
+/* The cgroup of the listener serving a request socket: exact address, then
+ * the IPv4 wildcard (for IPv4 clients), then the IPv6 wildcard (dual stack).
+ * A request socket is no full socket, so sockops gets no pointer to it. */
+static __always_inline __u64 *listener_cgroup(struct bpf_sock_ops *skops, const __u32 local[4], __u32 port)
 {
 	struct listener_key k = {};
-	struct local_identity *v;
+	__u64 *v;
 	__u32 any[4] = {};
 
 	listener_key_of(skops, &k, local, port);
@@ -502,6 +509,14 @@ static __always_inline struct local_identity *listener_of(struct bpf_sock_ops *s
 	}
 	copy16(k.addr, any);
 	return bpf_map_lookup_elem(&listeners, &k);
+}
+
+/* The local identity of the workload listening where a request socket is. */
+static __always_inline struct local_identity *listener_of(struct bpf_sock_ops *skops, const __u32 local[4], __u32 port)
+{
+	__u64 *cgid = listener_cgroup(skops, local, port);
+
+	return cgid ? bpf_map_lookup_elem(&local_ids, cgid) : 0;
 }
 
 /* The client's FP1 from the SYN this request socket answers. Returns 1 when
@@ -521,14 +536,6 @@ static __always_inline int syn_option(struct bpf_sock_ops *skops, struct fp1_opt
 	return n == FP1_LEN && o->len == FP1_LEN && (o->ver_flags >> 4) == FP1_VERSION;
 }
 
-/*
- * Reserves room for FP1. Only sockets that will sign carry the callback flag
- * (set at TCP_CONNECT_CB for managed clients to mesh peers, inherited from
- * managed listeners), so the SYN case needs no lookup at all; the SYN-ACK
- * case only checks that the SYN carried FP1. Keys and the listener are looked
- * up once, when writing: if one is missing then, the 20 bytes go out as NOPs
- * and NO_KEY counts it.
- */
 static __always_inline int same16(const __u32 a[4], const __u32 b[4])
 {
 	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
@@ -546,6 +553,14 @@ static __always_inline struct syn_stash *stashed_syn(struct bpf_sock_ops *skops,
 	return 0;
 }
 
+/*
+ * Reserves room for FP1. A client socket carries the callback flag only if it
+ * will sign (set at TCP_CONNECT_CB for managed clients to mesh peers), so the
+ * SYN case needs no lookup at all; a SYN-ACK answers a SYN this CPU just
+ * allowed (last_syn), or else one that carried FP1 to a listener whose
+ * workload has an identity. Keys are looked up once, when writing: if one is
+ * missing then, the 20 bytes go out as NOPs and NO_KEY counts it.
+ */
 static __always_inline void on_hdr_len(struct bpf_sock_ops *skops)
 {
 	__u8 flags = skops->skb_tcp_flags;
@@ -566,6 +581,8 @@ static __always_inline void on_hdr_len(struct bpf_sock_ops *skops)
 
 		skops_addrs(skops, l, r);
 		if (!stashed_syn(skops, l, r)) {
+			if (!listener_of(skops, l, skops->local_port))
+				return; /* the listener's workload has no identity */
 			found = syn_option(skops, &syn);
 			if (found < 0)
 				count(CNT_SYNACK_NO_SYN);

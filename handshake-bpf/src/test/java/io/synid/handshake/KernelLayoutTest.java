@@ -68,7 +68,7 @@ class KernelLayoutTest {
 
     // The sizes the loader checks every update against.
     Map<String, int[]> maps = HandshakeDatapath.MAPS;
-    assertThat(maps.get("listeners")).containsExactly(btfSize("listener_key"), btfSize("local_identity"));
+    assertThat(maps.get("listeners")).containsExactly(btfSize("listener_key"), 8); // the listener's cgroup id
     assertThat(maps.get("peer_keys")).containsExactly(btfSize("peer_key_id"), btfSize("peer_key"));
     assertThat(maps.get("bindings")[1]).isEqualTo(btfSize("binding"));
     assertThat(maps.get("verdicts")[0]).isEqualTo(btfSize("verdict_key"));

@@ -297,6 +297,32 @@ class HandshakeEndToEndTest extends OnTwoNodes {
     assertRefused(plain.localPort(), Reason.MISSING_OPTION, Action.WOULD_DENY);
     assertRefused(port.localPort(), Reason.DENIED_PORT, Action.WOULD_DENY);
     assertThat(nodes.b.datapath.counters().get(Counter.WOULD_DENY)).isGreaterThanOrEqualTo(2);
+    // The SYN passed without being allowed, so the SYN-ACK is signed from the SYN read back and
+    // the listener's identity: the server still proves who it is (A then applies its own policy).
+    HandshakeEvent atClient = nodes.a.awaitEvent(e -> e.kind() == Kind.SYN_ACK && e.localPort() == port.localPort());
+    assertThat(atClient.peerIdent()).isEqualTo(SERVER);
+    assertThat(atClient.reason()).isEqualTo(Reason.DENIED_PORT);
+  }
+
+  @Test
+  void aListenerOpenedBeforeItsWorkloadHadAnIdentityAnswersWithFp1OnceItHasOne() throws Exception {
+    // The option callbacks are a listener's flags, set at listen() and not settable later: the
+    // workload of LOCAL listens while it has no identity yet, then gets one.
+    int port = LOCAL_LISTENER_PORT + 1;
+    nodes.b.datapath.removeLocalIdentity(nodes.b.cgroupId("local"));
+    try (SinkServer late = SinkServer.listen(nodes.b.thread("local"), null, port)) {
+      nodes.b.datapath.setLocalIdentity(nodes.b.cgroupId("local"), TwoNodes.LOCAL, TwoNodes.LOCAL_ID);
+      for (TwoNodes.Node n : List.of(nodes.a, nodes.b)) {
+        n.datapath.setVerdicts(List.of(new VerdictRule(CLIENT_ID, TwoNodes.LOCAL_ID, port, true)));
+      }
+      nodes.a.datapath.setMode(nodes.a.cgroupId("client"), WorkloadMode.ENFORCE_MUTUAL);
+      Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, port, CONNECT_MS);
+      closeQuietly(c);
+      assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+      HandshakeEvent atClient = nodes.a.awaitEvent(e -> e.kind() == Kind.SYN_ACK && e.localPort() == c.localPort());
+      assertThat(atClient.peerIdent()).isEqualTo(TwoNodes.LOCAL);
+      assertThat(atClient.reason()).isEqualTo(Reason.OK);
+    }
   }
 
   @Test
