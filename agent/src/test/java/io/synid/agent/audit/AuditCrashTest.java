@@ -68,7 +68,9 @@ class AuditCrashTest {
         Thread reader = reader(child, acknowledged, started, round);
         assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();
         Thread.sleep(300 + random.nextInt(900));
-        child.destroyForcibly(); // SIGKILL
+        // SIGKILL through the handle: Process.destroyForcibly() also closes our end of the
+        // child's stdout, and the "ok" lines still in the pipe would be lost to the reader.
+        child.toHandle().destroyForcibly();
         child.waitFor();
         reader.join();
       }
