@@ -581,13 +581,15 @@ static __always_inline void on_hdr_len(struct bpf_sock_ops *skops)
 
 		skops_addrs(skops, l, r);
 		if (!stashed_syn(skops, l, r)) {
+			found = syn_option(skops, &syn);
+			if (found == 0)
+				return;
 			if (!listener_of(skops, l, skops->local_port))
 				return; /* the listener's workload has no identity */
-			found = syn_option(skops, &syn);
-			if (found < 0)
+			if (found < 0) {
 				count(CNT_SYNACK_NO_SYN);
-			if (found <= 0)
 				return;
+			}
 		}
 	}
 	if (bpf_reserve_hdr_opt(skops, FP1_LEN, 0)) {
