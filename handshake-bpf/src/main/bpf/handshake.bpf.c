@@ -962,7 +962,15 @@ static __always_inline int find_fp1(struct __sk_buff *skb, const struct pkt *p, 
 	return 1;
 }
 
-static __always_inline __u8 verdict_reason(__u32 src, __u32 dst, __u16 port)
+/*
+ * The verdict for (client identity, server identity, server port). A pair this
+ * node has no rules for is refused at the server (DENIED_PAIR) but not at the
+ * client (unknown_pair_allowed): policies say who may connect to a workload,
+ * and the server's node, which protects it, holds and applies them; a client's
+ * node has rules for the pair only when the server's identity is protected
+ * there too, and then they are the same rules.
+ */
+static __always_inline __u8 verdict_reason(__u32 src, __u32 dst, __u16 port, const int unknown_pair_allowed)
 {
 	struct verdict_key k = { .src_identity = src, .dst_identity = dst, .port = port };
 	__u32 *v = bpf_map_lookup_elem(&verdicts, &k);
@@ -972,7 +980,7 @@ static __always_inline __u8 verdict_reason(__u32 src, __u32 dst, __u16 port)
 	k.port = 0;
 	v = bpf_map_lookup_elem(&verdicts, &k);
 	if (!v)
-		return REASON_DENIED_PAIR;
+		return unknown_pair_allowed ? REASON_OK : REASON_DENIED_PAIR;
 	if (*v == VERDICT_ALLOW)
 		return REASON_OK;
 	return *v == VERDICT_PORTS_LISTED ? REASON_DENIED_PORT : REASON_DENIED_PAIR;
@@ -1246,9 +1254,9 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 		reason = verify_fp1(&o, &p, synack, local, &peer);
 		if (reason == REASON_OK) {
 			if (synack)
-				reason = verdict_reason(local->identity, peer.identity, bpf_ntohs(p.sport));
+				reason = verdict_reason(local->identity, peer.identity, bpf_ntohs(p.sport), 1);
 			else
-				reason = verdict_reason(peer.identity, local->identity, bpf_ntohs(p.dport));
+				reason = verdict_reason(peer.identity, local->identity, bpf_ntohs(p.dport), 0);
 		}
 		if (reason == REASON_OK && stash)
 			remember_syn(stash, &p, o.ident, local->ident);

@@ -305,6 +305,19 @@ class HandshakeEndToEndTest extends OnTwoNodes {
   }
 
   @Test
+  void aClientWhoseNodeHasNoRuleForThePairAcceptsAnAuthenticatedServer() throws Exception {
+    // Policies protect the server; its node (B) holds the rule. A, the client's node, has none
+    // for the pair: its check of the SYN-ACK is authentication alone, even in enforce mode with
+    // mutual authentication required.
+    nodes.a.datapath.setVerdicts(List.of());
+    nodes.a.datapath.setMode(nodes.a.cgroupId("client"), WorkloadMode.ENFORCE_MUTUAL);
+    Client.Attempt c = Client.connect(nodes.a.thread("client"), B4, PORT, CONNECT_MS);
+    closeQuietly(c);
+    assertThat(c.connected()).as("connect: %s", c.failure()).isTrue();
+    assertMutualIdentity(c.localPort(), A4, B4);
+  }
+
+  @Test
   void aListenerOpenedBeforeItsWorkloadHadAnIdentityAnswersWithFp1OnceItHasOne() throws Exception {
     // The option callbacks are a listener's flags, set at listen() and not settable later: the
     // workload of LOCAL listens while it has no identity yet, then gets one.
