@@ -257,6 +257,19 @@ workload 1 web 2001 serve 9000 >/dev/null 2>&1 & node_pids+=($!)
 workload 2 api 2002 serve 8080 >/dev/null 2>&1 & node_pids+=($!)
 workload 3 db 2003 serve 5432 >/dev/null 2>&1 & node_pids+=($!)
 connect() { workload "$1" "$2" "$3" connect "$4" "$5" "${6:-1}" 2 || true; }
+# Connect only once every node's datapath holds its workload's identity, and the others' keys and
+# bindings have had two sync intervals to arrive: a SYN sent earlier goes out unsigned, is recorded
+# as a flow from an unauthenticated address, and the suggested policy would then admit that
+# address (the host's process below would get through).
+for _ in $(seq 1 120); do
+  n=0
+  for i in 1 2 3; do
+    grep -q '"event":"datapath_updated".*"workloads":1,' "$work/node$i/data/audit.jsonl" 2>/dev/null && n=$((n + 1))
+  done
+  [[ $n -eq 3 ]] && break
+  sleep 0.5
+done
+sleep 2
 for _ in $(seq 1 120); do
   connect 1 web 2001 10.197.0.2 8080 >/dev/null
   grep -q '"event":"connection".*shop/web.*shop/api' "$work/node2/data/audit.jsonl" 2>/dev/null && break
@@ -293,7 +306,7 @@ echo "web -> api:8080  $(connect 1 web 2001 10.197.0.2 8080 2)"
 echo "api -> db:5432   $(connect 2 api 2002 10.197.0.3 5432 2)"
 echo "web -> db:5432   $(connect 1 web 2001 10.197.0.3 5432 1)   <- refused: web may not talk to db"
 echo "db -> api:8080   $(connect 3 db 2003 10.197.0.2 8080 1)   <- refused"
-echo "A process without identity (the host) -> api:8080:"
+echo "A process without identity (the host) -> api:8080   <- refused: no identity, no rule for its address"
 echo "                 $(timeout 10 ip netns exec ${tag}n1 $work/tcp-workload.pl connect 10.197.0.2 8080 1 2 || true)"
 sleep 1
 echo "The db node's audit record of the refusal:"
