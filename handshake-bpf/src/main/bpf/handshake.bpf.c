@@ -1202,24 +1202,15 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 	parsed = parse_packet(skb, &p, tc ? ETH_HLEN : 0);
 	if (parsed == PARSE_CHAIN_TOO_LONG) {
 		/* Maybe a SYN behind more extension headers than we walk: at TC,
-		 * before any socket is known, dropped; at the socket, refused as
-		 * malformed by the workload's mode. */
+		 * before any socket is known, dropped; at the socket, checked as
+		 * a SYN whose options are malformed (p holds only the addresses:
+		 * no flags, ports 0). */
 		count(CNT_HEADER_CHAIN);
 		if (tc)
 			return 0;
-		cgid = bpf_skb_cgroup_id(skb);
-		local = bpf_map_lookup_elem(&local_ids, &cgid);
-		if (!local) {
-			count(CNT_UNMANAGED);
-			return 1;
-		}
-		found = 0;
-		synack = 0;
-		reason = REASON_MALFORMED;
-		goto decided;
-	}
-	if (parsed)
+	} else if (parsed) {
 		return 1;
+	}
 	/* A SYN with RST set resets at most (TCP discards it in LISTEN and
 	 * resets a SYN-SENT socket, as a plain RST would). FIN is no exemption:
 	 * a SYN-SENT socket takes a SYN-ACK with FIN set as its SYN-ACK and
@@ -1241,7 +1232,7 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 		if (stash)
 			stash->valid = 0;
 	}
-	found = find_fp1(skb, &p, &o, tc ? ETH_HLEN : 0);
+	found = parsed == PARSE_CHAIN_TOO_LONG ? -1 : find_fp1(skb, &p, &o, tc ? ETH_HLEN : 0);
 	if (found < 0) {
 		reason = REASON_MALFORMED;
 	} else if (found == 0) {
@@ -1262,7 +1253,6 @@ static __always_inline int check_handshake(struct __sk_buff *skb, const int tc)
 			remember_syn(stash, &p, o.ident, local->ident);
 	}
 
-decided:
 	if (reason == REASON_OK || reason == REASON_UNAUTH_ALLOWED) {
 		action = ACTION_ALLOW;
 		count(CNT_ALLOWED);
