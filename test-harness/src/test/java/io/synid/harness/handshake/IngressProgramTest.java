@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,8 +56,11 @@ class IngressProgramTest extends OnTwoNodes {
   private static final Set<Reason> FORGED = Set.of(Reason.BAD_TAG, Reason.STALE_TS, Reason.BAD_EPOCH,
       Reason.BAD_ROLE, Reason.UNKNOWN_IDENT, Reason.NOT_HOSTED);
 
+  private static PairwiseKeys derivedKeysAtA;
+
   @BeforeAll
   static void start() throws Exception {
+    derivedKeysAtA = null;
     nodes = TwoNodes.start();
     nodes.closeLater(SinkServer.listen(nodes.b.thread("server"), null, PORT));
   }
@@ -215,7 +219,7 @@ class IngressProgramTest extends OnTwoNodes {
           : Frames.tcp(client, port, server, PORT, clientIsn, 0, Frames.SYN, options);
       TestRun run = checking.thread(synAck ? "client" : "server")
           .call(() -> checking.datapath.testRun(program, frame, 1));
-      assertThat(run.passed()).as("seed %d, options %s: %s", seed, hex(options), want)
+      assertThat(run.passed()).as("seed %d, options %s: %s", seed, HexFormat.of().formatHex(options), want)
           .isEqualTo(want.equals("OK"));
       allowed += want.equals("OK") ? 1 : 0;
     }
@@ -226,7 +230,7 @@ class IngressProgramTest extends OnTwoNodes {
     }
     for (Map.Entry<Integer, String> c : expected.entrySet()) {
       HandshakeEvent e = byPort.get(c.getKey());
-      String as = "seed " + seed + ", options " + hex(lists.get(c.getKey()));
+      String as = "seed " + seed + ", options " + HexFormat.of().formatHex(lists.get(c.getKey()));
       assertThat(e).as(as).isNotNull();
       if (c.getValue().equals("FORGED")) {
         assertThat(e.reason()).as(as).isIn(FORGED);
@@ -330,7 +334,7 @@ class IngressProgramTest extends OnTwoNodes {
     int checked = 0;
     for (int i = 0; i < 4000; i++) {
       byte[] frame = randomFrame(r);
-      String as = "seed " + seed + ", frame " + hex(frame);
+      String as = "seed " + seed + ", frame " + HexFormat.of().formatHex(frame);
       int networkBytes = frame.length - Frames.ETH_HLEN;
       int type = (frame[12] & 0xff) << 8 | (frame[13] & 0xff);
       if ((type == 0x0800 && networkBytes < Frames.IPV4_HLEN) || (type == 0x86dd && networkBytes < Frames.IPV6_HLEN)) {
@@ -480,23 +484,18 @@ class IngressProgramTest extends OnTwoNodes {
     return unsigned.withTag(Fp1Tag.synAck(keysAtA().rx(), unsigned, h, CLIENT));
   }
 
-  /** Node A's keys for B: tx signs what A sends, rx verifies what B sends. */
+  /** Node A's keys for B: tx signs what A sends, rx verifies what B sends (derived once per class). */
   private static PairwiseKeys keysAtA() {
-    return PairwiseKeys.derive(nodes.a.keys, TwoNodes.NODE_A, nodes.b.keys.publicKey(), TwoNodes.NODE_B,
-        TwoNodes.EPOCH);
+    if (derivedKeysAtA == null) {
+      derivedKeysAtA = PairwiseKeys.derive(nodes.a.keys, TwoNodes.NODE_A, nodes.b.keys.publicKey(), TwoNodes.NODE_B,
+          TwoNodes.EPOCH);
+    }
+    return derivedKeysAtA;
   }
 
   private static Fp1Option signedOption(InetAddress src, int port, int seq) throws Exception {
     Fp1Option unsigned = new Fp1Option(false, TwoNodes.EPOCH, RawSyn.ts16Now(), CLIENT, 0);
     TcpHandshake h = new TcpHandshake(src, port, src instanceof Inet4Address ? B4 : B6, PORT, seq, 0);
     return unsigned.withTag(Fp1Tag.syn(keysAtA().tx(), unsigned, h));
-  }
-
-  private static String hex(byte[] bytes) {
-    StringBuilder s = new StringBuilder();
-    for (byte b : bytes) {
-      s.append(String.format("%02x", b & 0xff));
-    }
-    return s.toString();
   }
 }
