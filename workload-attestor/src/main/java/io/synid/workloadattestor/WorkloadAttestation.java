@@ -15,11 +15,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * Runs the configured attestors for a pid, validates what each returns, and merges the selectors.
  *
- * <p>Semantics follow SPIRE's agent: attestors run concurrently; an attestor that fails is
+ * <p>Semantics follow SPIRE's agent: attestors run concurrently (the last one on the calling
+ * thread, the others on the executor); an attestor that fails is
  * reported in {@link AttestationResult#failures()} and its selectors are discarded while the
  * others still count; only when every attestor fails does attestation fail as a whole. A plugin
  * that breaks its contract (returns null, a null element, or a selector whose type is not its
@@ -35,7 +37,8 @@ public final class WorkloadAttestation {
      * Creates the facade.
      *
      * @param attestors at least one, with distinct names
-     * @param executor runs the attestors; the caller owns its lifecycle
+     * @param executor runs every attestor but the last (which runs on the calling thread); the
+     *     caller owns its lifecycle
      * @throws IllegalArgumentException when {@code attestors} is empty or has duplicate names
      */
     public WorkloadAttestation(List<WorkloadAttestor> attestors, Executor executor) {
@@ -59,7 +62,7 @@ public final class WorkloadAttestation {
      *
      * @param pluginConfigs plugin name to its raw {@code plugin_data}, in configuration order
      * @param factories the available factories
-     * @param executor runs the attestors
+     * @param executor runs every attestor but the last
      * @throws InvalidConfigException for an unknown plugin name or an invalid configuration; when
      *     several are invalid, the problems of all of them are reported, each prefixed by its plugin
      */
@@ -108,15 +111,20 @@ public final class WorkloadAttestation {
      * @throws InterruptedException when the calling thread is interrupted while waiting
      */
     public AttestationResult attest(int pid) throws AttestationException, InterruptedException {
-        List<CompletableFuture<List<Selector>>> futures = new ArrayList<>(attestors.size());
-        for (WorkloadAttestor attestor : attestors) {
-            futures.add(CompletableFuture.supplyAsync(() -> {
+        int count = attestors.size();
+        List<CompletableFuture<List<Selector>>> futures = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            WorkloadAttestor attestor = attestors.get(i);
+            Supplier<List<Selector>> run = () -> {
                 try {
                     return checked(attestor, attestor.attest(pid));
                 } catch (AttestationException e) {
                     throw new CompletionException(e);
                 }
-            }, executor));
+            };
+            // The last attestor runs on the calling thread, which would otherwise only wait for
+            // the others: with one attestor (the unix-only default) a call needs no thread hand-off.
+            futures.add(i < count - 1 ? CompletableFuture.supplyAsync(run, executor) : runHere(run));
         }
         Set<Selector> merged = new TreeSet<>();
         Map<String, String> failures = new TreeMap<>();
@@ -142,6 +150,15 @@ public final class WorkloadAttestation {
                     + String.join("; ", failures.values()));
         }
         return new AttestationResult(new ArrayList<>(merged), failures);
+    }
+
+    /** {@code run} on this thread, its result or failure in a future like the executor's. */
+    private static CompletableFuture<List<Selector>> runHere(Supplier<List<Selector>> run) {
+        try {
+            return CompletableFuture.completedFuture(run.get());
+        } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private static List<Selector> checked(WorkloadAttestor attestor, List<Selector> selectors)

@@ -60,6 +60,30 @@ class WorkloadAttestationTest {
     }
 
     @Test
+    void theLastAttestorRunsOnTheCallingThreadAndTheOthersOnTheExecutor() throws Exception {
+        List<String> executed = new ArrayList<>();
+        java.util.concurrent.Executor counting = task -> {
+            executed.add("executor");
+            task.run();
+        };
+        Thread caller = Thread.currentThread();
+        List<Thread> lastRanOn = new ArrayList<>();
+        WorkloadAttestation attestation = new WorkloadAttestation(List.of(
+                returning("docker", new Selector("docker", "label:a:b")),
+                new FakeAttestor("unix", pid -> {
+                    lastRanOn.add(Thread.currentThread());
+                    throw new IllegalStateException("boom");
+                })), counting);
+        AttestationResult result = attestation.attest(5);
+        assertThat(executed).containsExactly("executor");
+        assertThat(lastRanOn).containsExactly(caller);
+        // A crash on the calling thread is reported like one on the executor.
+        assertThat(result.selectors()).containsExactly(new Selector("docker", "label:a:b"));
+        assertThat(result.failures()).containsOnlyKeys("unix");
+        assertThat(result.failures().get("unix")).contains("crashed").contains("boom");
+    }
+
+    @Test
     void everyAttestorFailingFailsAttestation() {
         WorkloadAttestation attestation = new WorkloadAttestation(List.of(
                 failing("docker", "docker: socket gone"), failing("unix", "unix: process 7 does not exist")), DIRECT);
