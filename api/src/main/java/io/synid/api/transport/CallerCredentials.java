@@ -58,9 +58,17 @@ public record CallerCredentials(int pid, int uid, int gid, long startTime) {
       if (end < 0) {
         return -1;
       }
-      String[] rest = stat.substring(end + 2).split(" ");
-      // rest[0] is field 3 (state), so field 22 is rest[19].
-      return rest.length > 19 ? Long.parseLong(rest[19]) : -1;
+      // The field after the 19th space following it is field 22.
+      int from = end + 1;
+      for (int field = 2; field < 22; field++) {
+        from = stat.indexOf(' ', from);
+        if (from < 0) {
+          return -1;
+        }
+        from++;
+      }
+      int to = stat.indexOf(' ', from);
+      return Long.parseLong(stat, from, to < 0 ? stat.length() : to, 10);
     } catch (Exception e) {
       return -1;
     }
