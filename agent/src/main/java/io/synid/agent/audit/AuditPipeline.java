@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -222,7 +223,42 @@ public final class AuditPipeline implements AuditSink, AutoCloseable {
     return spool(record);
   }
 
+  /**
+   * {@link #record} for several records, spooled with one write: all of them or, when that
+   * fails, none.
+   */
+  @Override
+  public void recordAll(List<ObjectNode> records) {
+    if (records.isEmpty()) {
+      return;
+    }
+    if (closed) {
+      throw new AuditWriteException("the audit pipeline is closed", null);
+    }
+    List<LongFunction<byte[]>> payloads = new ArrayList<>(records.size());
+    for (ObjectNode record : records) {
+      byte[] body = body(record);
+      payloads.add(seq -> assemble(seq, body));
+    }
+    try {
+      spool.appendAll(payloads);
+    } catch (IOException e) {
+      throw new AuditWriteException("cannot spool " + records.size() + " audit records: "
+          + e.getMessage(), e);
+    }
+  }
+
   private long spool(ObjectNode record) {
+    byte[] body = body(record);
+    try {
+      return spool.append(seq -> assemble(seq, body));
+    } catch (IOException e) {
+      throw new AuditWriteException("cannot spool an audit record: " + e.getMessage(), e);
+    }
+  }
+
+  /** The record's JSON without {@code schema} and {@code seq}, {@code node} added if missing. */
+  private byte[] body(ObjectNode record) {
     record.remove("schema");
     record.remove("seq");
     if (!record.has("node")) {
@@ -239,12 +275,7 @@ public final class AuditPipeline implements AuditSink, AutoCloseable {
       bytes = AuditRecords.shrink(body, AuditSpool.MAX_RECORD_BYTES - 64, false)
           .getBytes(StandardCharsets.UTF_8);
     }
-    byte[] rest = bytes;
-    try {
-      return spool.append(seq -> assemble(seq, rest));
-    } catch (IOException e) {
-      throw new AuditWriteException("cannot spool an audit record: " + e.getMessage(), e);
-    }
+    return bytes;
   }
 
   /** {@code {"schema":"synid.audit/v1","seq":N,} + the body without its opening brace. */

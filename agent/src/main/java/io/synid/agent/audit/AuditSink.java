@@ -2,6 +2,7 @@ package io.synid.agent.audit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synid.api.audit.AuditLog;
+import java.util.List;
 
 /**
  * Where the agent's components write audit records: start a record with {@link #newRecord},
@@ -20,6 +21,18 @@ public interface AuditSink {
    * @throws AuditWriteException if the record cannot be stored
    */
   void record(ObjectNode record);
+
+  /**
+   * Writes several records, in order. The {@link AuditPipeline} stores them with one write, all
+   * or none; the default writes them one by one. An empty list writes nothing.
+   *
+   * @throws AuditWriteException if the records cannot be stored
+   */
+  default void recordAll(List<ObjectNode> records) {
+    for (ObjectNode record : records) {
+      record(record);
+    }
+  }
 
   /** Writes through a plain {@link AuditLog} (no sequence numbers, no spool). */
   static AuditSink of(AuditLog log) {

@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -330,6 +331,19 @@ final class AuditSpool implements Closeable {
    * @throws IOException if the frame cannot be written (nothing is appended then)
    */
   long append(LongFunction<byte[]> payload) throws IOException {
+    return appendAll(List.of(payload));
+  }
+
+  /**
+   * Appends records with consecutive sequence numbers, their frames in one {@code write(2)}:
+   * each payload as in {@link #append}. Returns the last record's sequence number.
+   *
+   * @throws IOException if the frames cannot be written (none of them is appended then)
+   */
+  long appendAll(List<LongFunction<byte[]>> payloads) throws IOException {
+    if (payloads.isEmpty()) {
+      throw new IllegalArgumentException("no records to append");
+    }
     lock.lock();
     try {
       if (closed) {
@@ -338,29 +352,39 @@ final class AuditSpool implements Closeable {
       if (failed) {
         rollAfterFailure();
       }
-      long seq = nextSeq;
-      byte[] body = payload.apply(seq);
-      if (body.length == 0 || body.length > MAX_RECORD_BYTES) {
-        throw new IllegalArgumentException("record of " + body.length + " bytes");
+      long first = nextSeq;
+      byte[] written;
+      if (payloads.size() == 1) {
+        written = frame(first, payloads.get(0).apply(first));
+      } else {
+        byte[][] frames = new byte[payloads.size()][];
+        int total = 0;
+        for (int i = 0; i < frames.length; i++) {
+          frames[i] = frame(first + i, payloads.get(i).apply(first + i));
+          total += frames[i].length;
+        }
+        written = new byte[total];
+        int at = 0;
+        for (byte[] frame : frames) {
+          System.arraycopy(frame, 0, written, at, frame.length);
+          at += frame.length;
+        }
       }
-      byte[] frame = new byte[FRAME_HEADER_BYTES + body.length];
-      ByteBuffer b = ByteBuffer.wrap(frame);
-      b.putInt(body.length).putInt(0).putLong(seq).put(body);
-      CRC32C crc = new CRC32C();
-      crc.update(frame, 8, 8 + body.length);
-      b.putInt(4, (int) crc.getValue());
       Segment seg = segments.lastEntry().getValue();
       try {
-        active.write(frame);
+        active.write(written);
       } catch (IOException e) {
         failed = true;
         throw e;
       }
-      seg.size += frame.length;
-      totalBytes += frame.length;
-      nextSeq = seq + 1;
-      writtenSeq = seq;
-      if (++unsynced == 1 || unsynced >= syncBatch) {
+      long last = first + payloads.size() - 1;
+      seg.size += written.length;
+      totalBytes += written.length;
+      nextSeq = last + 1;
+      writtenSeq = last;
+      int before = unsynced;
+      unsynced += payloads.size();
+      if (before == 0 || unsynced >= syncBatch) {
         syncWanted.signal(); // the first starts the group-commit clock, a full batch ends it
       }
       if (seg.size >= segmentBytes) {
@@ -372,10 +396,24 @@ final class AuditSpool implements Closeable {
           failed = true;
         }
       }
-      return seq;
+      return last;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** {@code [u32 length][u32 CRC32C of seq and body][u64 seq][body]}. */
+  private static byte[] frame(long seq, byte[] body) {
+    if (body.length == 0 || body.length > MAX_RECORD_BYTES) {
+      throw new IllegalArgumentException("record of " + body.length + " bytes");
+    }
+    byte[] frame = new byte[FRAME_HEADER_BYTES + body.length];
+    ByteBuffer b = ByteBuffer.wrap(frame);
+    b.putInt(body.length).putInt(0).putLong(seq).put(body);
+    CRC32C crc = new CRC32C();
+    crc.update(frame, 8, 8 + body.length);
+    b.putInt(4, (int) crc.getValue());
+    return frame;
   }
 
   /** After a failed write or roll: cut a possibly partial frame and start a fresh segment. */

@@ -30,7 +30,6 @@ import io.synid.api.workload.ValidateJWTSVIDRequest;
 import io.synid.api.workload.ValidateJWTSVIDResponse;
 import io.synid.api.workload.X509BundlesRequest;
 import io.synid.api.workload.X509BundlesResponse;
-import io.synid.api.workload.X509SVID;
 import io.synid.api.workload.X509SVIDRequest;
 import io.synid.api.workload.X509SVIDResponse;
 import io.synid.core.bundle.BundleJson;
@@ -39,10 +38,7 @@ import io.synid.core.jwt.InvalidJwtSvidException;
 import io.synid.core.jwt.JwtSvidClaims;
 import io.synid.core.jwt.JwtSvidValidator;
 import io.synid.core.spiffeid.TrustDomain;
-import java.io.ByteArrayOutputStream;
 import java.security.PublicKey;
-import java.security.cert.CertificateEncodingException;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,6 +79,7 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
   private final AuditSink audit;
   private final Clock clock;
   private final Cache<JwtKey, JWTSVID> jwtSvids;
+  private final X509Responses x509Responses = new X509Responses();
   private final ObjectMapper json = new ObjectMapper();
 
   private record JwtKey(String entryId, long revision, List<String> audience) {}
@@ -193,40 +190,27 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
     Set<String> selectors = caller.selectorSet();
     Set<String> auditedSerials = new HashSet<>();
     new Subscription<X509SVIDResponse>(out, state) {
-      private List<WorkloadSvid> latest = List.of();
+      private List<X509Responses.Delivered> latest = List.of();
 
       @Override
       X509SVIDResponse response(AgentState s) {
-        List<WorkloadSvid> svids = s.svidsFor(selectors);
-        latest = svids;
-        if (svids.isEmpty()) {
-          return null;
-        }
-        ByteString bundle = der(s.bundle().x509Authorities());
-        X509SVIDResponse.Builder response = X509SVIDResponse.newBuilder();
-        for (WorkloadSvid svid : svids) {
-          response.addSvids(X509SVID.newBuilder()
-              .setSpiffeId(AgentState.spiffeId(svid.entry()))
-              .setX509Svid(der(svid.chain()))
-              .setX509SvidKey(ByteString.copyFrom(svid.key().getEncoded()))
-              .setBundle(bundle)
-              .setHint(svid.entry().getHint()));
-        }
-        s.federatedFor(svids).forEach((name, b) ->
-            response.putFederatedBundles(idOf(name), der(b.x509Authorities())));
-        return response.build();
+        X509Responses.Delivery delivery = x509Responses.forCaller(s, selectors);
+        latest = delivery.svids();
+        return delivery.response();
       }
 
       @Override
       void sent(X509SVIDResponse response) {
-        for (WorkloadSvid svid : latest) {
+        List<ObjectNode> records = new ArrayList<>(latest.size());
+        for (X509Responses.Delivered svid : latest) {
           if (auditedSerials.add(svid.serialHex())) {
-            ObjectNode record = svidRecord(caller, AgentState.spiffeId(svid.entry()), "x509");
+            ObjectNode record = svidRecord(caller, svid.spiffeId(), "x509");
             record.put("serial", svid.serialHex());
-            record.put("expires_at", svid.notAfter().toString());
-            audit.record(record);
+            record.put("expires_at", svid.expiresAt());
+            records.add(record);
           }
         }
+        audit.recordAll(records);
       }
     }.start();
   }
@@ -246,9 +230,10 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
           return null;
         }
         X509BundlesResponse.Builder response = X509BundlesResponse.newBuilder()
-            .putBundles(idOf(s.bundle().trustDomain().name()), der(s.bundle().x509Authorities()));
+            .putBundles(idOf(s.bundle().trustDomain().name()),
+                X509Responses.der(s.bundle().x509Authorities()));
         s.federatedFor(svids).forEach((name, b) ->
-            response.putBundles(idOf(name), der(b.x509Authorities())));
+            response.putBundles(idOf(name), X509Responses.der(b.x509Authorities())));
         return response.build();
       }
     }.start();
@@ -410,15 +395,4 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
     return ByteString.copyFromUtf8(BundleJson.encodeJwks(bundle.jwtAuthorities()));
   }
 
-  private static ByteString der(List<X509Certificate> certificates) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (X509Certificate certificate : certificates) {
-      try {
-        out.writeBytes(certificate.getEncoded());
-      } catch (CertificateEncodingException e) {
-        throw new IllegalStateException("cannot encode a certificate", e);
-      }
-    }
-    return ByteString.copyFrom(out.toByteArray());
-  }
 }

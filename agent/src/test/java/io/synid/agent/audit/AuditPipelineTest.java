@@ -46,6 +46,10 @@ class AuditPipelineTest {
   }
 
   private static void connection(AuditSink sink, long n, String pad) {
+    sink.record(connectionRecord(sink, n, pad));
+  }
+
+  private static ObjectNode connectionRecord(AuditSink sink, long n, String pad) {
     ObjectNode r = sink.newRecord("connection");
     r.put("n", n);
     r.put("direction", "inbound");
@@ -55,7 +59,7 @@ class AuditPipelineTest {
     src.put("spiffe_id", "spiffe://example.org/web");
     r.put("verdict", n % 10 == 0 ? "denied" : "allowed");
     r.put("pad", pad);
-    sink.record(r);
+    return r;
   }
 
   private static List<Long> range(long from, long to) {
@@ -98,9 +102,20 @@ class AuditPipelineTest {
       List<Thread> producers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int base = t * perThread;
+        boolean batches = t % 2 == 1;
         Thread th = new Thread(() -> {
+          // Half the producers write one record at a time, half in batches of up to 7.
+          List<ObjectNode> batch = new ArrayList<>();
           for (int i = 0; i < perThread; i++) {
-            connection(p, base + i, "x");
+            if (!batches) {
+              connection(p, base + i, "x");
+              continue;
+            }
+            batch.add(connectionRecord(p, base + i, "x"));
+            if (batch.size() == 1 + i % 7 || i == perThread - 1) {
+              p.recordAll(batch);
+              batch.clear();
+            }
           }
         });
         producers.add(th);

@@ -77,6 +77,38 @@ class AuditSpoolTest {
   }
 
   @Test
+  void batchesGetConsecutiveNumbersAndAreAppendedWholeOrNotAtAll() throws Exception {
+    try (AuditSpool spool = open(1 << 20, 4096, 1)) {
+      assertThat(append(spool, "single")).isEqualTo(1);
+      long expected = 1;
+      for (int batch = 1; batch <= 60; batch++) {
+        List<java.util.function.LongFunction<byte[]>> payloads = new ArrayList<>();
+        for (int i = 0; i < batch % 13 + 1; i++) {
+          payloads.add(seq -> ("{\"seq\":" + seq + "}").getBytes(StandardCharsets.UTF_8));
+        }
+        expected += payloads.size();
+        assertThat(spool.appendAll(payloads)).isEqualTo(expected);
+      }
+      // A record too large fails the whole batch: nothing of it is written, numbering goes on.
+      List<java.util.function.LongFunction<byte[]>> bad = List.of(
+          seq -> "{\"ok\":1}".getBytes(StandardCharsets.UTF_8),
+          seq -> new byte[AuditSpool.MAX_RECORD_BYTES + 1]);
+      assertThatThrownBy(() -> spool.appendAll(bad)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> spool.appendAll(List.of()))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThat(append(spool, "after")).isEqualTo(expected + 1);
+      assertThat(spool.awaitDurable(expected + 1, Duration.ofSeconds(10))).isTrue();
+      List<SpooledRecord> all = readAll(spool, 1);
+      assertThat(all).hasSize((int) expected + 1);
+      for (int i = 1; i < expected; i++) {
+        assertThat(all.get(i).json()).isEqualTo("{\"seq\":" + (i + 1) + "}");
+      }
+      assertThat(all.get((int) expected).json()).contains("after");
+      assertThat(segments().size()).isGreaterThan(1);
+    }
+  }
+
+  @Test
   void recordsWrittenBeforeAKillAreRecoveredAndATornTailIsCut() throws Exception {
     AuditSpool spool = open(1 << 20, 1 << 16, 1);
     for (int i = 1; i <= 10; i++) {
