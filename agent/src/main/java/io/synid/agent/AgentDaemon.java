@@ -95,8 +95,10 @@ public final class AgentDaemon implements AutoCloseable {
     }
     state = new AgentStateHolder(AgentState.initial(
         new TrustBundle(settings.trustDomain(), roots, List.of(), 0, Duration.ZERO)));
+    // Threads for Workload API work that may block: attestors beside the calling one, and calls
+    // that cannot run on the socket's I/O threads (WorkloadApiService.callExecutors).
     attestors = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "workload-attestor");
+      Thread t = new Thread(r, "workload-api");
       t.setDaemon(true);
       return t;
     });
@@ -137,11 +139,12 @@ public final class AgentDaemon implements AutoCloseable {
       }, NodeAttestors.canReattest(settings.nodeAttestation()), clock, audit);
       identity.set(node);
       synchronizer = new Synchronizer(client, state, store, clock);
-      List<BindableService> services = List.of(
-          new WorkloadApiService(attestation, state, client, audit, clock));
+      WorkloadApiService workloads = new WorkloadApiService(attestation, state, client, audit,
+          clock);
       workloadApi = UnixSocketServer.start(settings.workloadApiSocket(),
-          UnixSocketServer.Access.ANY_LOCAL_USER, services,
-          List.of(new io.synid.agent.workload.SecurityHeaders()), 4);
+          UnixSocketServer.Access.ANY_LOCAL_USER, List.of(workloads),
+          List.of(new io.synid.agent.workload.SecurityHeaders()), 4,
+          workloads.callExecutors(attestors));
     } catch (IOException | RuntimeException e) {
       audit.close();
       client.close();

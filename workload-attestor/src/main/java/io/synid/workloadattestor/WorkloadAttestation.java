@@ -98,6 +98,14 @@ public final class WorkloadAttestation {
         return new WorkloadAttestation(built, executor);
     }
 
+    /**
+     * Whether {@link #attest} may block: when some attestor {@linkplain WorkloadAttestor#mayBlock()
+     * may}, or when there are several (the call then waits for the executor's).
+     */
+    public boolean mayBlock() {
+        return attestors.size() > 1 || attestors.stream().anyMatch(WorkloadAttestor::mayBlock);
+    }
+
     /** The attestors, in configuration order. */
     public List<WorkloadAttestor> attestors() {
         return attestors;

@@ -25,4 +25,14 @@ public interface WorkloadAttestor {
      * @throws AttestationException when the process should be attested but cannot be
      */
     List<Selector> attest(int pid) throws AttestationException;
+
+    /**
+     * Whether {@link #attest} may wait on something slow: the network, another daemon, or reading
+     * a large file. Only an attestor that answers from {@code /proc} and small local files in
+     * microseconds returns false; the Workload API then attests its callers on the socket's I/O
+     * thread instead of handing each call to a thread pool. The default is true.
+     */
+    default boolean mayBlock() {
+        return true;
+    }
 }

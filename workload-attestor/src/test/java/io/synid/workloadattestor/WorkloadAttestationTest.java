@@ -59,6 +59,35 @@ class WorkloadAttestationTest {
         assertThat(result.failures()).containsExactly(Map.entry("k8s", "k8s: kubelet down"));
     }
 
+    /** An attestor that says it never blocks. */
+    private static WorkloadAttestor quick(String name) {
+        return new WorkloadAttestor() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public List<Selector> attest(int pid) {
+                return List.of();
+            }
+
+            @Override
+            public boolean mayBlock() {
+                return false;
+            }
+        };
+    }
+
+    @Test
+    void attestationMayBlockWhenAnAttestorMayOrWhenThereAreSeveral() {
+        assertThat(new WorkloadAttestation(List.of(quick("unix")), DIRECT).mayBlock()).isFalse();
+        assertThat(new WorkloadAttestation(List.of(returning("k8s")), DIRECT).mayBlock())
+                .as("the default").isTrue();
+        assertThat(new WorkloadAttestation(List.of(quick("unix"), quick("systemd")), DIRECT).mayBlock())
+                .as("the caller waits for the executor's").isTrue();
+    }
+
     @Test
     void theLastAttestorRunsOnTheCallingThreadAndTheOthersOnTheExecutor() throws Exception {
         List<String> executed = new ArrayList<>();

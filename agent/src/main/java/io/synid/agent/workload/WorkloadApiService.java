@@ -9,6 +9,9 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -50,6 +53,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Executor;
 
 /**
  * The SPIFFE Workload API ({@code SpiffeWorkloadAPI}) with SPIRE's semantics.
@@ -84,9 +88,12 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
 
   private record JwtKey(String entryId, long revision, List<String> audience) {}
 
+  private final boolean attestationMayBlock;
+
   public WorkloadApiService(io.synid.workloadattestor.WorkloadAttestation attestation,
       AgentStateHolder state, ServerClient server, AuditSink audit, Clock clock) {
     this.attestor = new CallerAttestor(attestation);
+    this.attestationMayBlock = attestation.mayBlock();
     this.state = state;
     this.server = server;
     this.audit = audit;
@@ -115,6 +122,30 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
     Instant rotate = issued.plus(Duration.between(issued,
         Instant.ofEpochSecond(svid.getExpiresAt())).dividedBy(2));
     return Math.max(0, Duration.between(clock.instant(), rotate).toNanos());
+  }
+
+  /**
+   * Where each call of this service runs, for {@code UnixSocketServer.start}: null (the socket's
+   * I/O thread) for a call that cannot block, {@code blocking} for one that may.
+   *
+   * <p>{@code FetchJWTSVID} may wait for the server (a JWT-SVID not cached yet), so it always runs
+   * on {@code blocking}. The other calls attest the caller, read the agent's state and write audit
+   * records (a {@code write(2)} to the spool); they stay on the I/O thread unless attestation
+   * {@linkplain io.synid.workloadattestor.WorkloadAttestation#mayBlock() may block} (an attestor
+   * asking Docker or the kubelet, a digest of the executable, several attestors).
+   */
+  public ServerCallExecutorSupplier callExecutors(Executor blocking) {
+    String jwtSvid = SpiffeWorkloadAPIGrpc.getFetchJWTSVIDMethod().getFullMethodName();
+    return new ServerCallExecutorSupplier() {
+      @Override
+      public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+        if (attestationMayBlock
+            || call.getMethodDescriptor().getFullMethodName().equals(jwtSvid)) {
+          return blocking;
+        }
+        return null;
+      }
+    };
   }
 
   /** The handler for the X.509 streams' subscribers: builds a response or ends the stream. */

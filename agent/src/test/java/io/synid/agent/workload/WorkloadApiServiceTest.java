@@ -93,6 +93,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -177,8 +180,15 @@ class WorkloadApiServiceTest {
     callerOfNothing = List.of("unix:uid:" + (uid + 2), "unix:group:db");
   }
 
+  /** The Workload API's pool for calls that may block; its threads are named {@code pool-call}. */
+  private ExecutorService pool;
+  private ServerClient serverClient;
+  private Path apiSocket;
+
   @BeforeEach
   void start() throws Exception {
+    pool = Executors.newCachedThreadPool(r -> new Thread(r, "pool-call"));
+    closers.push(() -> pool.shutdownNow());
     webSvid = svid(ca, web);
     dbSvid = svid(ca, db);
     otherSvid = svid(ca, other);
@@ -208,20 +218,26 @@ class WorkloadApiServiceTest {
         "spiffe://example.org/spire/agent/join_token/test")));
 
     Path socket = serve(server, audit, "api.sock");
+    serverClient = server;
+    apiSocket = socket;
     client = new WorkloadApiClient(socket, true);
     closers.push(client);
     headerless = new WorkloadApiClient(socket, false);
     closers.push(headerless);
   }
 
-  /** Serves a Workload API with {@code server} on a new socket in the temp directory. */
+  /**
+   * Serves a Workload API with {@code server} on a new socket in the temp directory, as the agent
+   * does: calls that cannot block on the socket's I/O threads, the others on {@link #pool}.
+   */
   private Path serve(ServerClient server, AuditLog audit, String name) throws Exception {
     WorkloadApiService service = new WorkloadApiService(
         new WorkloadAttestation(List.of(attestor), Runnable::run), holder, server, io.synid.agent.audit.AuditSink.of(audit),
         Clock.systemUTC());
     Path socket = tmp.resolve(name);
     UnixSocketServer listening = UnixSocketServer.start(socket,
-        UnixSocketServer.Access.ANY_LOCAL_USER, List.of(service), List.of(new SecurityHeaders()), 2);
+        UnixSocketServer.Access.ANY_LOCAL_USER, List.of(service), List.of(new SecurityHeaders()), 2,
+        service.callExecutors(pool));
     closers.push(listening);
     return socket;
   }
@@ -241,7 +257,9 @@ class WorkloadApiServiceTest {
     final AtomicReference<List<String>> selectors;
     final AtomicInteger calls = new AtomicInteger();
     final List<Integer> pids = new CopyOnWriteArrayList<>();
+    final List<String> threads = new CopyOnWriteArrayList<>();
     volatile AttestationException failure;
+    volatile boolean mayBlock;
 
     FakeAttestor(List<String> selectors) {
       this.selectors = new AtomicReference<>(selectors);
@@ -253,9 +271,15 @@ class WorkloadApiServiceTest {
     }
 
     @Override
+    public boolean mayBlock() {
+      return mayBlock;
+    }
+
+    @Override
     public List<Selector> attest(int pid) throws AttestationException {
       calls.incrementAndGet();
       pids.add(pid);
+      threads.add(Thread.currentThread().getName());
       if (failure != null) {
         throw failure;
       }
@@ -278,9 +302,20 @@ class WorkloadApiServiceTest {
     final Map<String, String> ids = Map.of("entry-web", "spiffe://example.org/web",
         "entry-db", "spiffe://example.org/db");
 
+    /** Requests for this audience wait until the latch opens (a server that does not answer). */
+    volatile String heldAudience;
+    final CountDownLatch release = new CountDownLatch(1);
+
     @Override
     public void newJWTSVID(NewJWTSVIDRequest request, StreamObserver<NewJWTSVIDResponse> out) {
       requests.add(request);
+      if (request.getAudienceList().contains(heldAudience)) {
+        try {
+          release.await(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       String id = ids.get(request.getEntryId());
       if (id == null || refused.contains(request.getEntryId())) {
         out.onError(Status.NOT_FOUND.withDescription("entry not found").asRuntimeException());
@@ -549,6 +584,60 @@ class WorkloadApiServiceTest {
 
   // ---------------------------------------------------------------------------------------------
   // FetchX509SVID
+
+  @Test
+  void callsThatCannotBlockRunOnTheSocketsIoThreadAndJwtSvidFetchesOnThePool() throws Exception {
+    openX509Svid(client).next();
+    client.blocking(WAIT_SECONDS).fetchJWTSVID(JWTSVIDRequest.newBuilder().addAudience("a").build());
+    assertThat(attestor.threads).hasSize(2);
+    assertThat(attestor.threads.get(0)).as("FetchX509SVID").doesNotStartWith("pool-")
+        .doesNotStartWith("grpc-default-executor");
+    assertThat(attestor.threads.get(1)).as("FetchJWTSVID").isEqualTo("pool-call");
+  }
+
+  @Test
+  void everyCallRunsOnThePoolWhenAttestationMayBlock() throws Exception {
+    attestor.mayBlock = true;
+    AuditLog audit = AuditLog.open(tmp.resolve("blocking.jsonl"), Clock.systemUTC());
+    closers.push(audit);
+    Path socket = serve(serverClient, audit, "blocking.sock");
+    try (WorkloadApiClient other = new WorkloadApiClient(socket, true)) {
+      openX509Svid(other).next();
+      other.blocking(WAIT_SECONDS).fetchJWTBundles(JWTBundlesRequest.getDefaultInstance()).next();
+    }
+    assertThat(attestor.threads).containsExactly("pool-call", "pool-call");
+  }
+
+  @Test
+  void aJwtSvidFetchWaitingForTheServerHoldsUpNoOtherCall() throws Exception {
+    svidApi.heldAudience = "slow";
+    var held = client.async();
+    CountDownLatch answered = new CountDownLatch(1);
+    held.fetchJWTSVID(JWTSVIDRequest.newBuilder().addAudience("slow").build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(JWTSVIDResponse value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            answered.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            answered.countDown();
+          }
+        });
+    // Each call is a new connection, spread over both I/O threads: none of them is stuck.
+    for (int i = 0; i < 4; i++) {
+      try (WorkloadApiClient other = new WorkloadApiClient(apiSocket, true)) {
+        assertThat(openX509Svid(other).next().getSvidsCount()).isEqualTo(2);
+      }
+    }
+    assertThat(answered.getCount()).as("the held call is still waiting").isEqualTo(1);
+    svidApi.release.countDown();
+    assertThat(answered.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+  }
 
   @Test
   void fetchX509SvidSendsEveryIdentityOfTheCallerAtOnce() throws Exception {

@@ -2,6 +2,7 @@ package io.synid.api.transport;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -41,15 +42,12 @@ public final class UnixSocketServer implements AutoCloseable {
 
   private final Path socketPath;
   private final Server server;
-  private final EventLoopGroup boss;
-  private final EventLoopGroup workers;
+  private final EventLoopGroup loops;
 
-  private UnixSocketServer(Path socketPath, Server server, EventLoopGroup boss,
-      EventLoopGroup workers) {
+  private UnixSocketServer(Path socketPath, Server server, EventLoopGroup loops) {
     this.socketPath = socketPath;
     this.server = server;
-    this.boss = boss;
-    this.workers = workers;
+    this.loops = loops;
   }
 
   /**
@@ -72,6 +70,27 @@ public final class UnixSocketServer implements AutoCloseable {
   public static UnixSocketServer start(Path socketPath, Access access,
       List<BindableService> services, List<ServerInterceptor> interceptors, int workerThreads)
       throws IOException {
+    return start(socketPath, access, services, interceptors, workerThreads, null);
+  }
+
+  /**
+   * Binds and starts the server; with {@code callExecutors}, calls run on the socket's I/O thread
+   * unless it names an executor for them.
+   *
+   * <p>Without it every call is handed from the I/O thread to gRPC's thread pool and its
+   * responses back: two thread wake-ups per call. With it the method lookup, the interceptors
+   * and the handler of a call for which {@code callExecutors} returns null run on the I/O thread
+   * that read the request, which must then never block (a blocked I/O thread stalls every
+   * connection it serves); a call for which it returns an executor runs there, as before.
+   *
+   * @param interceptors applied to every service, outermost first
+   * @param callExecutors chooses, per call, an executor or null for the I/O thread; null: every
+   *     call on gRPC's thread pool
+   * @throws IOException if the socket cannot be bound or its path holds something else
+   */
+  public static UnixSocketServer start(Path socketPath, Access access,
+      List<BindableService> services, List<ServerInterceptor> interceptors, int workerThreads,
+      ServerCallExecutorSupplier callExecutors) throws IOException {
     Path dir = socketPath.toAbsolutePath().getParent();
     if (access == Access.OWNER_ONLY) {
       Files.createDirectories(dir);
@@ -86,17 +105,21 @@ public final class UnixSocketServer implements AutoCloseable {
       }
       Files.delete(socketPath);
     }
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(workerThreads, EpollIoHandler.newFactory());
+    // One group accepts and serves: a new connection is registered on the thread that accepted
+    // it or the next one, without a separate acceptor thread to wake for every connection.
+    EventLoopGroup loops = new MultiThreadIoEventLoopGroup(workerThreads, EpollIoHandler.newFactory());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socketPath.toString()))
         .channelType(EpollServerDomainSocketChannel.class)
-        .bossEventLoopGroup(boss)
-        .workerEventLoopGroup(workers)
+        .bossEventLoopGroup(loops)
+        .workerEventLoopGroup(loops)
         // grpc-java sets SO_KEEPALIVE on every accepted channel ("ignored for non-socket
         // channels"), and Netty then logs a warning for each Unix-socket connection: a log write
         // per Workload API call. A null value removes the option from the bootstrap.
         .withChildOption(ChannelOption.SO_KEEPALIVE, null)
         .protocolNegotiator(new PeerCredentialsNegotiator());
+    if (callExecutors != null) {
+      builder.directExecutor().callExecutor(callExecutors);
+    }
     // Interceptors wrap in reverse: the list's first element must be the outermost.
     List<ServerInterceptor> chain = new java.util.ArrayList<>(interceptors);
     chain.add(new CallerContextInterceptor());
@@ -109,14 +132,13 @@ public final class UnixSocketServer implements AutoCloseable {
     try {
       server = builder.build().start();
     } catch (IOException | RuntimeException e) {
-      boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw new IOException("cannot listen on " + socketPath + ": " + e.getMessage(), e);
     }
     if (access == Access.ANY_LOCAL_USER) {
       Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rwxrwxrwx"));
     }
-    return new UnixSocketServer(socketPath, server, boss, workers);
+    return new UnixSocketServer(socketPath, server, loops);
   }
 
   private static boolean isSocket(Path path) throws IOException {
@@ -130,7 +152,7 @@ public final class UnixSocketServer implements AutoCloseable {
 
   @Override
   public void close() {
-    GrpcServerShutdown.stop(server, boss, workers);
+    GrpcServerShutdown.stop(server, loops);
     try {
       Files.deleteIfExists(socketPath);
     } catch (IOException ignored) {

@@ -53,6 +53,15 @@ public final class UnixAttestor implements WorkloadAttestor {
         return NAME;
     }
 
+    /**
+     * Reads {@code /proc/<pid>/status} and the account files, and with path discovery the
+     * {@code exe} link: all fast. Only the digest, which reads the whole executable, may take long.
+     */
+    @Override
+    public boolean mayBlock() {
+        return config.discoverWorkloadPath() && config.workloadSizeLimit() >= 0;
+    }
+
     @Override
     public List<Selector> attest(int pid) throws AttestationException {
         ProcessStatus status = proc.status(pid);

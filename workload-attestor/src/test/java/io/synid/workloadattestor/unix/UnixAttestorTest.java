@@ -89,6 +89,14 @@ class UnixAttestorTest {
     }
 
     @Test
+    void onlyTheDigestOfTheExecutableMayBlock() throws Exception {
+        assertThat(attestor(Map.of()).mayBlock()).isFalse();
+        assertThat(attestor(Map.of("discover_workload_path", true, "workload_size_limit", -1)).mayBlock()).isFalse();
+        assertThat(attestor(Map.of("discover_workload_path", true)).mayBlock()).isTrue();
+        assertThat(attestor(Map.of("discover_workload_path", true, "workload_size_limit", 1024)).mayBlock()).isTrue();
+    }
+
+    @Test
     void negativeSizeLimitDisablesTheDigest() throws Exception {
         fakeProcess(102, "Uid:\t5\nGid:\t6\n");
         assertThat(strings(attestor(Map.of("discover_workload_path", true, "workload_size_limit", -1)).attest(102)))
