@@ -29,6 +29,7 @@ import io.synid.api.spire.server.svid.v1.SVIDGrpc;
 import io.synid.api.spire.types.AttestationData;
 import io.synid.api.spire.types.Entry;
 import io.synid.api.spire.types.JWTSVID;
+import io.synid.api.transport.SingleKeyManager;
 import io.synid.api.spire.types.X509SVID;
 import io.synid.api.transport.SpiffeServerTrustManager;
 import io.synid.core.bundle.TrustBundle;
@@ -103,7 +104,7 @@ public final class ServerClient implements AutoCloseable, io.synid.agent.handsha
       throws ServerApiException {
     ManagedChannel old = authenticated;
     authenticated = channel(GrpcSslContexts.forClient().trustManager(trust)
-        .keyManager(key.getPrivate(), chain.toArray(X509Certificate[]::new)));
+        .keyManager(new SingleKeyManager(key.getPrivate(), chain)));
     if (old != null) {
       old.shutdown();
     }

@@ -24,6 +24,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.synid.agent.TestPki;
 import io.synid.agent.cache.AgentState;
@@ -203,8 +204,10 @@ class WorkloadApiServiceTest {
     KeyPair serverKey = KeyType.EC_P256.generate();
     Server svidServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        // Client certificates required, as the real server's agent API does.
         .sslContext(GrpcSslContexts.configure(SslContextBuilder.forServer(serverKey.getPrivate(),
-            leaf(ca, serverKey.getPublic(), "spiffe://example.org/spire/server"))).build())
+            leaf(ca, serverKey.getPublic(), "spiffe://example.org/spire/server"))
+            .trustManager(ca.certificate()).clientAuth(ClientAuth.REQUIRE)).build())
         .addService(svidApi).build().start();
     closers.push(() -> {
       svidServer.shutdownNow();
