@@ -5,6 +5,7 @@ import io.synid.agent.cache.WorkloadSvid;
 import io.synid.api.spire.types.Entry;
 import io.synid.api.spire.types.SPIFFEID;
 import io.synid.api.spire.types.Selector;
+import io.synid.core.bundle.TrustBundle;
 import io.synid.core.spiffeid.InvalidSpiffeIdException;
 import io.synid.core.spiffeid.SpiffeId;
 import io.synid.core.spiffeid.TrustDomain;
@@ -18,7 +19,9 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Certificates, entries and SVIDs for agent tests, made with identity-core's signing classes. */
 public final class TestPki {
@@ -82,5 +85,23 @@ public final class TestPki {
     KeyPair key = KeyType.EC_P256.generate();
     return new WorkloadSvid(entry, List.of(leaf(ca, key.getPublic(), AgentState.spiffeId(entry))),
         key.getPrivate());
+  }
+
+  /** A bundle of {@code trustDomain} holding {@code ca}'s certificate (no JWT authorities). */
+  public static TrustBundle bundle(String trustDomain, SigningAuthority ca) {
+    return new TrustBundle(trustDomain(trustDomain), List.of(ca.certificate()), List.of(), 1,
+        Duration.ZERO);
+  }
+
+  /** A synced state serving {@code svids} (their entries authorized) with {@code bundle}. */
+  public static AgentState state(TrustBundle bundle, Map<String, TrustBundle> federated,
+      WorkloadSvid... svids) {
+    Map<String, Entry> entries = new HashMap<>();
+    Map<String, WorkloadSvid> byId = new HashMap<>();
+    for (WorkloadSvid s : svids) {
+      entries.put(s.entry().getId(), s.entry());
+      byId.put(s.entry().getId(), s);
+    }
+    return new AgentState(bundle, federated, entries, byId, true);
   }
 }

@@ -28,18 +28,11 @@ class AgentStateTest {
   @BeforeAll
   static void pki() {
     ca = TestPki.ca("example.org");
-    bundle = new TrustBundle(trustDomain("example.org"), List.of(ca.certificate()), List.of(), 1,
-        Duration.ZERO);
+    bundle = TestPki.bundle("example.org", ca);
   }
 
   private static AgentState state(Map<String, TrustBundle> federated, WorkloadSvid... svids) {
-    Map<String, Entry> entries = new HashMap<>();
-    Map<String, WorkloadSvid> byId = new HashMap<>();
-    for (WorkloadSvid s : svids) {
-      entries.put(s.entry().getId(), s.entry());
-      byId.put(s.entry().getId(), s);
-    }
-    return new AgentState(bundle, federated, entries, byId, true);
+    return TestPki.state(bundle, federated, svids);
   }
 
   private static List<String> ids(List<WorkloadSvid> svids) {

@@ -2,7 +2,6 @@ package io.synid.agent.workload;
 
 import static io.synid.agent.TestPki.entry;
 import static io.synid.agent.TestPki.svid;
-import static io.synid.agent.TestPki.trustDomain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.synid.agent.TestPki;
@@ -12,9 +11,6 @@ import io.synid.api.spire.types.Entry;
 import io.synid.api.workload.X509SVIDResponse;
 import io.synid.core.bundle.TrustBundle;
 import io.synid.core.x509.SigningAuthority;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,18 +23,11 @@ class X509ResponsesTest {
   @BeforeAll
   static void pki() {
     ca = TestPki.ca("example.org");
-    bundle = new TrustBundle(trustDomain("example.org"), List.of(ca.certificate()), List.of(), 1,
-        Duration.ZERO);
+    bundle = TestPki.bundle("example.org", ca);
   }
 
   private static AgentState state(WorkloadSvid... svids) {
-    Map<String, Entry> entries = new HashMap<>();
-    Map<String, WorkloadSvid> byId = new HashMap<>();
-    for (WorkloadSvid s : svids) {
-      entries.put(s.entry().getId(), s.entry());
-      byId.put(s.entry().getId(), s);
-    }
-    return new AgentState(bundle, Map.of(), entries, byId, true);
+    return TestPki.state(bundle, Map.of(), svids);
   }
 
   @Test
