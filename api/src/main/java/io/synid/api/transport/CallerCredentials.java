@@ -2,6 +2,8 @@ package io.synid.api.transport;
 
 import io.grpc.Attributes;
 import io.grpc.Context;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -22,6 +24,8 @@ public record CallerCredentials(int pid, int uid, int gid, long startTime) {
   public CallerCredentials(int pid, int uid, int gid) {
     this(pid, uid, gid, -1);
   }
+
+  private static final int STAT_PREFIX_BYTES = 4096;
 
   /** Transport attribute set by {@link PeerCredentialsNegotiator}. */
   public static final Attributes.Key<CallerCredentials> TRANSPORT_ATTRIBUTE =
@@ -50,8 +54,16 @@ public record CallerCredentials(int pid, int uid, int gid, long startTime) {
    * process does not exist or the file cannot be parsed.
    */
   public static long startTimeOf(int pid) {
+    // Files.readString would size its buffer from the file (0 for /proc files) and grow it by
+    // copying; the fields up to 22 always fit in the first 4 KiB (the command name is at most
+    // 64 bytes), and a cut after them does not move the last ')'.
+    byte[] buffer = new byte[STAT_PREFIX_BYTES];
     try {
-      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+      int length;
+      try (InputStream in = Files.newInputStream(Path.of("/proc", Integer.toString(pid), "stat"))) {
+        length = in.readNBytes(buffer, 0, buffer.length);
+      }
+      String stat = new String(buffer, 0, length, StandardCharsets.US_ASCII);
       // The command name (field 2) is in parentheses and may contain spaces or parentheses:
       // fields after it are counted from the last ')'.
       int end = stat.lastIndexOf(')');
