@@ -16,10 +16,10 @@ import java.util.Optional;
 /**
  * Looks up user and group names in {@code <root>/etc/passwd} and {@code <root>/etc/group}.
  *
- * <p>Every lookup checks the file's status (device, inode, size, change time: one
+ * <p>Every {@link #current()} checks each file's status (device, inode, size, change time: one
  * {@code stat(2)}) and parses the file again when it changed, so edits take effect at once while
  * an unchanged file is not read and split on every workload attestation. A file whose change time
- * is less than {@link #SETTLE} old when it is read is parsed on every lookup until it is older:
+ * is less than {@link #SETTLE} old when it is read is parsed at every {@link #current()} until it is older:
  * file timestamps are only as fine as the kernel's clock tick, so a second edit of the same size
  * right after the read could otherwise leave the status unchanged.
  *
@@ -49,14 +49,25 @@ final class AccountDatabase {
         this.clock = clock;
     }
 
-    /** The name of the first passwd line whose uid field is {@code uid}. */
-    Optional<String> userName(long uid) {
-        return Optional.ofNullable(passwd.names(clock).get(uid));
+    /**
+     * The names as the files stand now (one status check of each), for all the lookups of one
+     * attestation.
+     */
+    Names current() {
+        return new Names(passwd.names(clock), group.names(clock));
     }
 
-    /** The name of the first group line whose gid field is {@code gid}. */
-    Optional<String> groupName(long gid) {
-        return Optional.ofNullable(group.names(clock).get(gid));
+    /** User and group names by id, as read at one moment. */
+    record Names(Map<Long, String> users, Map<Long, String> groups) {
+        /** The name of the first passwd line whose uid field is {@code uid}. */
+        Optional<String> userName(long uid) {
+            return Optional.ofNullable(users.get(uid));
+        }
+
+        /** The name of the first group line whose gid field is {@code gid}. */
+        Optional<String> groupName(long gid) {
+            return Optional.ofNullable(groups.get(gid));
+        }
     }
 
     /** How many times the files were read and parsed (for tests). */

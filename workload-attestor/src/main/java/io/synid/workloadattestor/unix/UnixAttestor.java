@@ -66,15 +66,16 @@ public final class UnixAttestor implements WorkloadAttestor {
     public List<Selector> attest(int pid) throws AttestationException {
         ProcessStatus status = proc.status(pid);
         List<Selector> selectors = new ArrayList<>();
+        AccountDatabase.Names names = accounts.current();
         long uid = status.effectiveUid();
         selectors.add(selector("uid", Long.toString(uid)));
-        accounts.userName(uid).ifPresent(name -> add(selectors, "user", name));
+        names.userName(uid).ifPresent(name -> add(selectors, "user", name));
         long gid = status.effectiveGid();
         selectors.add(selector("gid", Long.toString(gid)));
-        accounts.groupName(gid).ifPresent(name -> add(selectors, "group", name));
+        names.groupName(gid).ifPresent(name -> add(selectors, "group", name));
         for (long supplementary : status.supplementaryGids()) {
             selectors.add(selector("supplementary_gid", Long.toString(supplementary)));
-            accounts.groupName(supplementary).ifPresent(name -> add(selectors, "supplementary_group", name));
+            names.groupName(supplementary).ifPresent(name -> add(selectors, "supplementary_group", name));
         }
         if (config.discoverWorkloadPath()) {
             String path = proc.executablePath(pid);
