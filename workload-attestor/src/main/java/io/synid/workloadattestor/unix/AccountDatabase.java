@@ -19,9 +19,9 @@ import java.util.Optional;
  * <p>Every {@link #current()} checks each file's status (device, inode, size, change time: one
  * {@code stat(2)}) and parses the file again when it changed, so edits take effect at once while
  * an unchanged file is not read and split on every workload attestation. A file whose change time
- * is less than {@link #SETTLE} old when it is read is parsed at every {@link #current()} until it is older:
- * file timestamps are only as fine as the kernel's clock tick, so a second edit of the same size
- * right after the read could otherwise leave the status unchanged.
+ * is less than {@link #SETTLE} old when it is read is parsed at every {@link #current()} until it
+ * is older: file timestamps are only as fine as the kernel's clock tick, so a second edit of the
+ * same size right after the read could otherwise leave the status unchanged.
  *
  * <p>Each read is bounded by {@link #MAX_FILE_BYTES}. A missing, unreadable or oversized file, or
  * an id with no line, gives no name: SPIRE then omits the name selector rather than failing. Only
